@@ -1,0 +1,1 @@
+"""Where objects live: one interface (`base.Upstream`), one module per backend."""

@@ -1,0 +1,130 @@
+"""The upstream interface every backend implements, and the errors it raises."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Protocol
+
+from proxy.errors import OssError
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """The client's `Range` and conditional headers, passed to the upstream untouched."""
+
+    range: str | None = None
+    if_none_match: str | None = None
+    if_modified_since: str | None = None
+    if_match: str | None = None
+    if_unmodified_since: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectMeta:
+    """What an upstream knows about one object; `etag` keeps its quotes as S3 sends it."""
+
+    size: int
+    etag: str
+    last_modified: datetime
+    content_type: str = "application/octet-stream"
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ObjectStream:
+    """A GET answer: status 200, 206 or 304, the object's metadata and its body chunks.
+
+    `content_length` is the length of this answer's body; `content_range` is set for 206.
+    The body must be consumed or closed (`aclose`) so the connection returns to the pool.
+    """
+
+    status: int
+    meta: ObjectMeta
+    content_length: int
+    body: AsyncIterator[bytes]
+    content_range: str | None = None
+
+    async def aclose(self) -> None:
+        closer = getattr(self.body, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+class Upstream(Protocol):
+    """One bucket store. Errors are `OssError` (see the helpers below)."""
+
+    async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
+        """Stream an object; answers 304 / 412 / 416 through the status or `OssError`."""
+        ...
+
+    async def head(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectMeta:
+        """Metadata of an object (raises `not_modified` on a matching If-None-Match)."""
+        ...
+
+    async def read(self, bucket: str, key: str, max_bytes: int) -> tuple[ObjectMeta, bytes]:
+        """The whole object in memory, refused with `source_too_large` past `max_bytes`."""
+        ...
+
+    async def put(
+        self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> str:
+        """Store an object and return its quoted ETag."""
+        ...
+
+    async def create_bucket(self, bucket: str) -> None:
+        """Create a bucket (tests and the demo use it)."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise `upstream_unavailable` unless the store answers."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def not_modified(meta: ObjectMeta) -> OssError:
+    """Not an error for the client: the front turns it into a bare 304 with the validators."""
+    err = OssError(304, "NotModified", "Not Modified")
+    err.extra = {"ETag": meta.etag, "Last-Modified": http_date(meta.last_modified)}
+    return err
+
+
+def precondition_failed() -> OssError:
+    return OssError(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.")
+
+
+def invalid_range(size: int) -> OssError:
+    return OssError(416, "InvalidRange", f"The requested range is not satisfiable; the object has {size} bytes.")
+
+
+def source_too_large(size: int, max_bytes: int) -> OssError:
+    return OssError(
+        400, "ImageTooLarge",
+        f"The source object has {size} bytes, more than the {max_bytes} bytes allowed for processing "
+        "(limits.max_source_bytes).",
+        "0040-00000009",
+    )
+
+
+def upstream_unavailable(detail: str) -> OssError:
+    return OssError(503, "ServiceUnavailable", f"The upstream store is unavailable: {detail}. Retry later.")
+
+
+def upstream_bad_gateway(detail: str) -> OssError:
+    return OssError(502, "BadGateway", f"The upstream store gave an unexpected answer: {detail}.")
+
+
+def upstream_timeout(detail: str) -> OssError:
+    return OssError(504, "GatewayTimeout", f"The upstream store did not answer in time: {detail}.")
+
+
+def http_date(when: datetime) -> str:
+    """RFC 1123 date as HTTP headers carry it."""
+    return format_datetime(when, usegmt=True)
