@@ -115,7 +115,7 @@ def _coerce(key: str, value: Any, kind: Any) -> Any:
         value = float(value)
     elif not isinstance(value, str):
         raise _fail(key, value, "a string")
-    choices = _CHOICES.get(key)
+    choices = _CHOICES.get(re.sub(r"^buckets\.[^.]+\.", "buckets.", key))
     if choices and value not in choices:
         raise _fail(key, value, "one of " + ", ".join(repr(c) for c in choices))
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import proxy.process.catalog  # noqa: F401  (fills the registry in worker processes too)
 from proxy.limits import Limits
 from proxy.process.grammar import Chain
 from proxy.process.registry import REGISTRY, Output, Registry

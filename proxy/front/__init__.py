@@ -1,0 +1,1 @@
+"""The HTTP side: addressing, query parsing, errors, handlers. Only this package imports aiohttp."""

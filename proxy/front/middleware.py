@@ -1,0 +1,41 @@
+"""Every response gets a request id; every failure becomes an OSS error body, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from proxy.errors import OssError
+from proxy.front.errors import REQUEST_ID_HEADER, error_response, new_request_id
+
+log = logging.getLogger("osprey.front")
+
+_HTTP_CODES = {
+    404: "NoSuchKey",
+    405: "MethodNotAllowed",
+    413: "EntityTooLarge",
+}
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    request_id = new_request_id()
+    request["request_id"] = request_id
+    try:
+        return await handler(request)
+    except OssError as err:
+        return error_response(err, request, request_id)
+    except web.HTTPException as exc:
+        code = _HTTP_CODES.get(exc.status, "InvalidRequest" if exc.status < 500 else "InternalError")
+        return error_response(OssError(exc.status, code, exc.reason), request, request_id)
+    except Exception:
+        log.exception("unhandled error for %s %s (request id %s)", request.method, request.path, request_id)
+        err = OssError(500, "InternalError", f"We encountered an internal error; quote request id {request_id}.")
+        return error_response(err, request, request_id)
+
+
+async def add_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare hook: streamed and error responses alike carry the id."""
+    response.headers[REQUEST_ID_HEADER] = request.get("request_id") or new_request_id()
+    response.headers.setdefault("Server", "Osprey")
