@@ -18,6 +18,10 @@ class OssError(Exception):
     def __post_init__(self) -> None:
         super().__init__(f"{self.code}: {self.message}")
 
+    def __reduce__(self) -> tuple[type[OssError], tuple[int, str, str, str | None, dict[str, str]]]:
+        """Pickle by fields: errors cross from worker processes back to the server."""
+        return (OssError, (self.status, self.code, self.message, self.ec, self.extra))
+
 
 def invalid_argument(message: str, ec: str | None = None, **extra: str) -> OssError:
     return OssError(400, "InvalidArgument", message, ec, dict(extra))

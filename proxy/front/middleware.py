@@ -10,6 +10,7 @@ from proxy.errors import OssError
 from proxy.front.errors import REQUEST_ID_HEADER, error_response, new_request_id
 
 log = logging.getLogger("osprey.front")
+REQUEST_ID = web.RequestKey("request_id", str)
 
 _HTTP_CODES = {
     404: "NoSuchKey",
@@ -21,7 +22,7 @@ _HTTP_CODES = {
 @web.middleware
 async def errors_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
     request_id = new_request_id()
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     try:
         return await handler(request)
     except OssError as err:
@@ -37,5 +38,5 @@ async def errors_middleware(request: web.Request, handler: web.Handler) -> web.S
 
 async def add_request_id(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare hook: streamed and error responses alike carry the id."""
-    response.headers[REQUEST_ID_HEADER] = request.get("request_id") or new_request_id()
-    response.headers.setdefault("Server", "Osprey")
+    response.headers[REQUEST_ID_HEADER] = request.get(REQUEST_ID) or new_request_id()
+    response.headers["Server"] = "Osprey"

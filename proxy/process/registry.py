@@ -19,6 +19,8 @@ class ActionSpec:
     `single_value` actions take one bare value (`rotate,90`) held under the key "".
     `check` enforces rules across parameters after each value parsed on its own.
     `standalone` actions (`info`) cannot be chained with others.
+    `hint` is an optional planning hook the category runner may consult before decoding (image:
+    the source size an action needs, so a JPEG can be decoded at a reduced scale).
     """
 
     category: str
@@ -28,6 +30,7 @@ class ActionSpec:
     check: Check | None = None
     single_value: bool = False
     standalone: bool = False
+    hint: Callable[..., Any] | None = None
 
     def param(self, key: str) -> Param | None:
         return next((p for p in self.params if p.key == key), None)

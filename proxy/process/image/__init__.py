@@ -1,1 +1,59 @@
-"""image/* actions."""
+"""image/* actions: decode once, run each action on an `ImageState`, encode once.
+
+Adding an action is one module plus one line in `ACTIONS`. The module defines
+`apply(state: ImageState, args: dict, limits: Limits) -> ImageState` (args: every parameter, with
+defaults) and `SPEC = ActionSpec("image", name, params, apply, check=..., hint=...)`. `hint(args,
+size)` lets the runner decode a JPEG at a reduced scale: return the smallest source size the action
+needs, or `encode_only` (from `state.py`) for actions that never read pixels; leave it unset when unsure
+(the image is then decoded in full). An action that answers with its own body (info) sets
+`state.output`, and the chain ends there.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from proxy.limits import Limits
+from proxy.process.grammar import Action
+from proxy.process.image import format, interlace, quality, resize
+from proxy.process.image.codec import decode, encode
+from proxy.process.image.state import Size
+from proxy.process.registry import REGISTRY, ActionSpec, Output
+
+ACTIONS = (resize.SPEC, format.SPEC, quality.SPEC, interlace.SPEC)
+
+Step = tuple[ActionSpec, dict[str, Any]]
+
+
+def run_image(data: bytes, actions: tuple[Action, ...], limits: Limits) -> Output:
+    """Decode `data`, apply `actions` left to right, and encode the result (§1.2)."""
+    steps = [_resolve(action) for action in actions]
+    state = decode(data, limits, partial(needed_size, steps))
+    for spec, args in steps:
+        state = spec.apply(state, args, limits)
+        if state.output is not None:
+            return state.output
+    return encode(state)
+
+
+def needed_size(steps: list[Step], size: Size) -> Size | None:
+    """What the first pixel-reading action needs from a `size` source, if only encode-only actions
+    come before it; None means decode in full."""
+    for spec, args in steps:
+        if spec.hint is None:
+            return None
+        if (needed := spec.hint(args, size)) is not None:
+            return needed
+    return None
+
+
+def _resolve(action: Action) -> Step:
+    spec = REGISTRY.get("image", action.name)
+    assert spec is not None, f"the grammar lets only registered actions through, not {action.name}"
+    return spec, spec.resolve(action.args)
+
+
+for _action in ACTIONS:
+    REGISTRY.add(_action)
+REGISTRY.add_category("image", run_image)

@@ -1,0 +1,308 @@
+"""Decode once and encode once per chain, with OSS's source limits checked on the header first.
+
+Decoding: `Image.open` reads only the header, so dimensions and frame count are checked against
+`Limits` before any pixel is allocated. Frames are normalised to L, LA, RGB or RGBA (all frames of
+an animation to RGBA). JPEGs are decoded at a reduced DCT scale when the chain only shrinks.
+Encoding: the target format's rules (alpha on white for JPG, quality for lossy formats, progressive
+JPG), keeping the source's ICC profile and EXIF (EXIF only while it fits one JPEG APP1 segment,
+so the Orientation tag keeps describing the pixels just as it did in the source).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pillow_heif
+from PIL import Image, ImageCms, UnidentifiedImageError
+
+from proxy.errors import OssError, image_too_large
+from proxy.limits import Limits
+from proxy.process.image.quality import output_quality
+from proxy.process.image.state import ImageState, Size
+from proxy.process.registry import Output
+
+pillow_heif.register_heif_opener()
+# Pillow's global bomb guard (≈ 179 M px) is stricter than OSS's 250 M px; `check_source` replaces it
+# with the configured limits, applied to the header before anything is decoded.
+Image.MAX_IMAGE_PIXELS = None
+Image.init()
+
+EC_UNSUPPORTED = "0040-00000005"
+EC_SOURCE_TOO_LARGE = "0040-00000009"
+EC_OUTPUT_TOO_LARGE = "0040-00000007"
+EC_WEBP_TOO_LARGE = "0040-00000011"
+EC_DECODE_TOO_LARGE = "0040-00000012"
+EC_CORRUPT = {"heic": "0040-00000020", "avif": "0040-00000021"}
+WEBP_MAX_SIDE = 16_383
+
+# Pillow's format name → the OSS name; MPO is how Pillow names camera JPEGs with a preview image.
+SOURCE_FORMATS = {
+    "JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp",
+    "TIFF": "tiff", "HEIF": "heic", "AVIF": "avif",
+}
+# The openers this Pillow build has: MPO opens through JPEG's, AVIF needs a build with libavif.
+_OPENERS = tuple(name for name in SOURCE_FORMATS if name in Image.OPEN)
+# OSS name → (Pillow encoder, media type), §1.3.
+TARGET_FORMATS = {
+    "jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png"), "webp": ("WEBP", "image/webp"),
+    "bmp": ("BMP", "image/bmp"), "gif": ("GIF", "image/gif"), "tiff": ("TIFF", "image/tiff"),
+    "heic": ("HEIF", "image/heic"), "avif": ("AVIF", "image/avif"),
+}
+ANIMATED_FORMATS = frozenset({"gif", "webp"})
+LOSSY_FORMATS = frozenset({"jpg", "webp", "avif", "heic"})
+_ICC_FORMATS = frozenset({"jpg", "png", "webp", "tiff", "avif", "heic"})
+_EXIF_FORMATS = frozenset({"jpg", "png", "webp", "avif", "heic"})
+_MAX_EXIF_BYTES = 65_533
+_DRAFT_GAP = 2  # decode at ≥ 2x the needed size, then resample: as sharp as a full decode
+_SRGB = ImageCms.createProfile("sRGB")
+
+# The IJG (libjpeg) base tables in natural order; a quality-Q table is these scaled (Annex K).
+_LUMA = (
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+)
+_CHROMA = (
+    17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99,
+    24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99,
+    *(99,) * 32,
+)
+
+NeededSize = Callable[[Size], Size | None]
+
+
+def decode(data: bytes, limits: Limits, needed: NeededSize | None = None) -> ImageState:
+    """Decode `data` after checking its header against `limits`.
+
+    `needed(header_size)` may return the smallest size the chain needs; a JPEG is then decoded at
+    the largest DCT reduction that stays at least twice that size.
+    """
+    image = _open(data)
+    fmt = SOURCE_FORMATS[image.format or ""]
+    frame_count = _frame_count(image, fmt)
+    check_source(image.size, frame_count, limits)
+    size = image.size
+    if fmt == "jpg" and needed is not None and (target := needed(size)) is not None:
+        image.draft(None, (target[0] * _DRAFT_GAP, target[1] * _DRAFT_GAP))
+    # A CMYK profile no longer describes the pixels once `_normalize` has made them sRGB.
+    icc = image.info.get("icc_profile") if image.mode != "CMYK" else None
+    loop = image.info.get("loop") if frame_count > 1 else None
+    try:
+        frames, durations = _load_frames(image, frame_count)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise _corrupt(fmt, exc) from None
+    return ImageState(
+        frames=frames,
+        size=size,
+        source_format=fmt,
+        target_format=fmt,
+        durations=durations,
+        loop=loop,
+        source_quality=estimate_jpeg_quality(image.quantization) if fmt == "jpg" else None,
+        exif=_exif(image),
+        icc=icc or None,
+    )
+
+
+def check_source(size: Size, frames: int, limits: Limits) -> None:
+    """OSS's source limits (§2): each side ≤ max_side, width * height * frames ≤ max_pixels."""
+    width, height = size
+    if max(width, height) > limits.max_side:
+        raise image_too_large(
+            f"The source image is {width}x{height}; each side must be at most "
+            f"{limits.max_side} px (limits.max_side).", EC_SOURCE_TOO_LARGE,
+        )
+    if frames > limits.max_frames:
+        raise image_too_large(
+            f"The source image has {frames} frames; at most {limits.max_frames} are allowed "
+            "(limits.max_frames).", EC_DECODE_TOO_LARGE,
+        )
+    if width * height * frames > limits.max_pixels:
+        raise image_too_large(
+            f"The source image is {width}x{height}x{frames} frames = {width * height * frames} px; "
+            f"at most {limits.max_pixels} are allowed (limits.max_pixels).", EC_DECODE_TOO_LARGE,
+        )
+
+
+def check_output(size: Size, limits: Limits) -> None:
+    """The limits on an image an action creates (§2: each side ≤ 16 384, ≤ 16 777 216 px)."""
+    width, height = size
+    if max(width, height) > limits.max_output_side or width * height > limits.max_output_pixels:
+        raise image_too_large(
+            f"The result would be {width}x{height}; each side must be at most "
+            f"{limits.max_output_side} px and the area at most {limits.max_output_pixels} px.",
+            EC_OUTPUT_TOO_LARGE,
+        )
+
+
+def encode(state: ImageState) -> Output:
+    """Encode in `state.target_format`; animations stay animated only in GIF and WebP."""
+    fmt = state.target_format
+    encoder, media_type = TARGET_FORMATS[fmt]
+    if fmt == "webp" and max(state.size) > WEBP_MAX_SIDE:
+        raise image_too_large(
+            f"WebP output is limited to {WEBP_MAX_SIDE} px per side; the image is "
+            f"{state.size[0]}x{state.size[1]}.", EC_WEBP_TOO_LARGE,
+        )
+    frames = state.frames if fmt in ANIMATED_FORMATS else state.frames[:1]
+    frames = [_encodable(frame, fmt) for frame in frames]
+    options = _options(state, fmt)
+    if len(frames) > 1:
+        options |= _animation_options(state, fmt, frames)
+    out = io.BytesIO()
+    frames[0].save(out, encoder, **options)
+    return Output(out.getvalue(), media_type)
+
+
+def estimate_jpeg_quality(tables: Mapping[int, Sequence[int]]) -> int | None:
+    """The IJG quality (1-100) whose scaled base tables are nearest the file's quantisation tables.
+
+    Exact for files written by libjpeg (Pillow, most cameras' software); the nearest match for others.
+    Ties go to the higher quality, so a re-encode never loses more than the source did.
+    """
+    if not tables:
+        return None
+    pairs = [(tables[0], _LUMA)] + ([(tables[1], _CHROMA)] if 1 in tables else [])
+
+    def distance(quality: int) -> int:
+        return sum(
+            abs(actual - expected)
+            for table, base in pairs
+            for actual, expected in zip(table, _scaled(base, quality), strict=True)
+        )
+
+    return min(range(100, 0, -1), key=distance)
+
+
+def _scaled(base: Sequence[int], quality: int) -> list[int]:
+    """libjpeg's `jpeg_quality_scaling` + `jpeg_add_quant_table` with force_baseline."""
+    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
+    return [min(max((value * scale + 50) // 100, 1), 255) for value in base]
+
+
+def _open(data: bytes) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data), formats=_OPENERS)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise OssError(
+            400, "BadRequest",
+            "The source object is not an image in a supported format (jpg, png, webp, gif, bmp, "
+            "tiff, heic, avif).", EC_UNSUPPORTED,
+        ) from None
+    return image
+
+
+def _frame_count(image: Image.Image, fmt: str) -> int:
+    """Frames that count: those of an animation; a TIFF's pages or an MPO's preview do not."""
+    if fmt not in ANIMATED_FORMATS:
+        return 1
+    try:
+        return int(getattr(image, "n_frames", 1))
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise _corrupt(fmt, exc) from None
+
+
+def _exif(image: Image.Image) -> bytes | None:
+    """The source EXIF, re-serialised, while it fits one JPEG APP1 segment; unreadable EXIF is dropped."""
+    try:
+        exif = image.getexif()
+        raw = exif.tobytes() if exif else b""
+    except (OSError, SyntaxError, ValueError, struct.error):
+        return None
+    return raw if 0 < len(raw) <= _MAX_EXIF_BYTES else None
+
+
+def _load_frames(image: Image.Image, count: int) -> tuple[tuple[Image.Image, ...], tuple[int, ...]]:
+    if count == 1:
+        image.load()
+        return (_normalize(image),), ()
+    frames, durations = [], []
+    for index in range(count):
+        image.seek(index)
+        image.load()  # WebP sets a frame's duration only once it is loaded
+        frames.append(image.convert("RGBA"))
+        durations.append(int(image.info.get("duration", 0)))
+    return tuple(frames), tuple(durations)
+
+
+def _normalize(image: Image.Image) -> Image.Image:
+    """One of L, LA, RGB, RGBA, so every action and encoder sees a small set of modes."""
+    mode = image.mode
+    if mode in ("L", "LA", "RGB", "RGBA"):
+        return image
+    if mode == "CMYK":
+        return _cmyk_to_srgb(image, image.info.get("icc_profile"))
+    if mode.startswith("I"):  # 16-bit grey: scale to 8 bits rather than clip
+        return image.point(lambda value: value * (1 / 257)).convert("L")
+    if mode in ("1", "F"):
+        return image.convert("L")
+    return image.convert("RGBA" if image.has_transparency_data else "RGB")
+
+
+def _cmyk_to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """Colour-manage a CMYK JPEG through its own profile when it has one."""
+    if icc:
+        try:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(image, profile, _SRGB, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError):
+            pass  # a broken profile: fall back to Pillow's plain conversion
+    return image.convert("RGB")
+
+
+def _corrupt(fmt: str, exc: BaseException) -> OssError:
+    return OssError(
+        400, "BadRequest", f"The source {fmt} image is corrupt or truncated and cannot be decoded ({exc}).",
+        EC_CORRUPT.get(fmt, EC_UNSUPPORTED),
+    )
+
+
+def _encodable(frame: Image.Image, fmt: str) -> Image.Image:
+    """JPG has no alpha: transparent areas become white (§4.5); BMP cannot store LA; GIF's
+    transparency is all or nothing, so alpha is cut at half (else resampled edges grow halos)."""
+    if fmt == "jpg" and frame.mode in ("LA", "RGBA"):
+        flat = Image.new(frame.mode[:-1], frame.size, "white")
+        flat.paste(frame, mask=frame.getchannel("A"))
+        return flat
+    if fmt == "gif" and frame.mode in ("LA", "RGBA"):
+        frame = frame.copy()
+        frame.putalpha(frame.getchannel("A").point(lambda alpha: 255 if alpha >= 128 else 0))
+        return frame
+    if fmt == "bmp" and frame.mode == "LA":
+        return frame.convert("RGBA")
+    return frame
+
+
+def _options(state: ImageState, fmt: str) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if fmt in LOSSY_FORMATS:
+        options["quality"] = output_quality(state)
+    if fmt == "jpg" and state.progressive:
+        options["progressive"] = True
+    if fmt == "tiff":
+        options["compression"] = "tiff_lzw"
+    if state.icc and fmt in _ICC_FORMATS:
+        options["icc_profile"] = state.icc
+    if state.exif and fmt in _EXIF_FORMATS:
+        options["exif"] = state.exif
+    return options
+
+
+def _animation_options(state: ImageState, fmt: str, frames: list[Image.Image]) -> dict[str, Any]:
+    """Timing and looping; a GIF without a loop count plays once, which WebP must be told (loop 1).
+
+    Frames are whole pictures, so a GIF with transparency clears each frame before the next one
+    (disposal 2) instead of drawing over it.
+    """
+    options: dict[str, Any] = {
+        "save_all": True, "append_images": frames[1:], "duration": list(state.durations),
+    }
+    if state.loop is not None or fmt == "webp":
+        options["loop"] = 1 if state.loop is None else state.loop
+    if fmt == "gif" and any(frame.getextrema()[3][0] < 255 for frame in frames):
+        options["disposal"] = 2
+    return options

@@ -1,0 +1,41 @@
+"""image/format (§4.5): choose the output format; `gif` applies only to a GIF source."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from proxy.limits import Limits
+from proxy.process.image.state import ImageState, encode_only
+from proxy.process.params import Param, check_required
+from proxy.process.registry import ActionSpec
+
+EC_FORMAT = "0040-00000206"
+FORMATS = ("jpg", "png", "webp", "bmp", "gif", "tiff", "heic", "avif")
+SYNONYMS = {"jpeg": "jpg"}
+
+
+def parse_format(text: str) -> str:
+    """A format name in any case; `jpeg` is normalised to `jpg` (spec [U]: accepted)."""
+    name = SYNONYMS.get(text.lower(), text.lower())
+    if name not in FORMATS:
+        raise ValueError(text)
+    return name
+
+
+def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
+    """Animations survive only into GIF and WebP (encode keeps the first frame for the rest)."""
+    target = args[""]
+    if target == "gif" and state.source_format != "gif":
+        return state
+    return replace(state, target_format=target)
+
+
+SPEC = ActionSpec(
+    "image", "format",
+    (Param("", parse_format, "one of " + ", ".join(FORMATS), EC_FORMAT),),
+    apply,
+    check=lambda values: check_required("format", values, ("",), EC_FORMAT),
+    single_value=True,
+    hint=encode_only,
+)

@@ -1,0 +1,43 @@
+"""image/quality (§4.4): `q_` scales the source's quality, `Q_` caps it; both given, `Q_` wins."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from proxy.limits import Limits
+from proxy.process.image.state import ImageState, Quality, encode_only
+from proxy.process.params import check_required, int_param
+from proxy.process.registry import ActionSpec
+
+# No quality action: a JPEG source keeps its own (estimated) quality, so a resize does not inflate
+# the file; any other source is encoded at this quality (spec [U], §4.4).
+DEFAULT_QUALITY = 85
+# A source that is not a JPEG counts as full quality: `q_90` and `Q_90` both give 90.
+LOSSLESS_SOURCE_QUALITY = 100
+
+
+def output_quality(state: ImageState) -> int:
+    """The encoder quality for lossy output; for WebP `q_` behaves like `Q_` (§4.4)."""
+    request = state.quality
+    if request is None:
+        return state.source_quality or DEFAULT_QUALITY
+    source = state.source_quality or LOSSLESS_SOURCE_QUALITY
+    if request.relative and state.target_format != "webp":
+        return max(1, (source * request.value + 50) // 100)
+    return min(source, request.value)
+
+
+def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
+    """Record the request; the number is settled at encode time, once the target format is final."""
+    absolute = args["Q"] is not None
+    return replace(state, quality=Quality(args["Q"] if absolute else args["q"], relative=not absolute))
+
+
+SPEC = ActionSpec(
+    "image", "quality",
+    (int_param("q", 1, 100), int_param("Q", 1, 100)),
+    apply,
+    check=lambda values: check_required("quality", values, ("q", "Q"), None),
+    hint=encode_only,
+)

@@ -1,0 +1,68 @@
+"""The one value every image action takes and returns: decoded frames plus how to encode them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PIL import Image
+
+from proxy.process.registry import Output
+
+Size = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Quality:
+    """A requested encoder quality: `q_` is relative to the source's, `Q_` an absolute cap."""
+
+    value: int
+    relative: bool
+
+
+@dataclass(frozen=True)
+class ImageState:
+    """An image between decode and encode; actions return a new state, never mutate one.
+
+    `size` is the logical size every geometry rule uses. Frames have exactly that size, except
+    right after a JPEG draft decode, when only encode-only actions run before a resize.
+    `durations` (ms) and `loop` matter only when there are several frames (an animation).
+    `output` is set by actions that answer with their own body (JSON): the chain stops there.
+    """
+
+    frames: tuple[Image.Image, ...]
+    size: Size
+    source_format: str
+    target_format: str
+    durations: tuple[int, ...] = ()
+    loop: int | None = None
+    source_quality: int | None = None
+    quality: Quality | None = None
+    progressive: bool = False
+    exif: bytes | None = None
+    icc: bytes | None = None
+    output: Output | None = None
+
+    @property
+    def animated(self) -> bool:
+        return len(self.frames) > 1
+
+    def with_frames(self, frames: tuple[Image.Image, ...] | list[Image.Image]) -> ImageState:
+        """New pixels; the logical size follows them (and a single frame drops the timing)."""
+        frames = tuple(frames)
+        durations = self.durations[: len(frames)] if len(frames) > 1 else ()
+        return replace(self, frames=frames, size=frames[0].size, durations=durations)
+
+    def map_frames(self, fn: Callable[[Image.Image], Image.Image]) -> ImageState:
+        """Apply `fn` to every frame, keeping each frame's duration."""
+        return self.with_frames([fn(frame) for frame in self.frames])
+
+    def first_frame(self) -> ImageState:
+        """A still image of the first frame (what OSS returns for e.g. `resize,p_` on a GIF)."""
+        return self.with_frames(self.frames[:1])
+
+
+def encode_only(args: Mapping[str, Any], size: Size) -> None:
+    """The `hint` of actions that only change how the image is encoded: they need no pixels."""
+    return None

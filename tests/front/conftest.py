@@ -1,0 +1,51 @@
+import io
+
+import pytest
+from PIL import Image
+
+from proxy.app import build_app
+from proxy.config import parse_config
+
+
+def jpeg_bytes(size=(200, 100), color=(200, 40, 40), quality=90) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+@pytest.fixture
+def local_root(tmp_path):
+    """A local upstream root with a public bucket `photos` and a private bucket `vault`."""
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "vault").mkdir()
+    (tmp_path / "photos" / "red.jpg").write_bytes(jpeg_bytes())
+    (tmp_path / "photos" / "notes.txt").write_bytes(b"0123456789" * 1000)
+    (tmp_path / "vault" / "secret.txt").write_bytes(b"top secret")
+    return tmp_path
+
+
+def local_config(root, **sections):
+    raw = {
+        "upstream": {"type": "local", "root": str(root)},
+        "buckets": {
+            "photos": {
+                "anonymous": "read",
+                "style_delimiters": "!",
+                "styles": {"thumb": "image/resize,m_fixed,w_20,h_10", "loop": "style/thumb"},
+            },
+        },
+        "limits": {"workers": 1},
+    }
+    for name, values in sections.items():
+        raw[name] = {**raw.get(name, {}), **values}
+    return parse_config(raw, environ={})
+
+
+@pytest.fixture
+def make_client(aiohttp_client, local_root):
+    """Start Osprey on a loopback port over `local_root` (or another config) and return a client."""
+
+    async def make(config=None, **sections):
+        return await aiohttp_client(build_app(config or local_config(local_root, **sections)))
+
+    return make
