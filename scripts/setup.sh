@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(${OSPREY_SYSTEM_PACKAGES:-})
+# Debian packages the tests and the demo use (fonts for text watermarks, ...).
+SYSTEM_PACKAGES=(
+)
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
