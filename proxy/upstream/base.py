@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Protocol
 
@@ -54,6 +54,59 @@ class ObjectStream:
             await closer()
 
 
+CHUNK_SIZE = 256 * 1024
+
+
+class ChunkReader:
+    """Yields exactly `length` bytes from `read(n)` and then closes its source.
+
+    The source is also closed on an error or on `aclose`, even before the first chunk, which a bare
+    async generator cannot promise (its `finally` never runs if it was never started).
+    """
+
+    def __init__(
+        self, read: Callable[[int], Awaitable[bytes]], close: Callable[[], Awaitable[None]],
+        length: int, chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        self._read, self._close = read, close
+        self._remaining, self._chunk_size = length, chunk_size
+        self._closed = False
+
+    def __aiter__(self) -> ChunkReader:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._remaining <= 0:
+            await self.aclose()
+            raise StopAsyncIteration
+        try:
+            chunk = await self._read(min(self._chunk_size, self._remaining))
+        except BaseException:
+            await self.aclose()
+            raise
+        if not chunk:
+            await self.aclose()
+            raise upstream_bad_gateway(f"the object body ended {self._remaining} bytes early")
+        self._remaining -= len(chunk)
+        return chunk
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._close()
+
+
+async def read_capped(
+    upstream: Upstream, bucket: str, key: str, max_bytes: int
+) -> tuple[ObjectMeta, bytes]:
+    """`Upstream.read` for any backend: the size is judged from the GET's headers, before the body."""
+    stream = await upstream.get(bucket, key)
+    if stream.content_length > max_bytes:
+        await stream.aclose()
+        raise source_too_large(stream.content_length, max_bytes)
+    return stream.meta, b"".join([chunk async for chunk in stream.body])
+
+
 class Upstream(Protocol):
     """One bucket store. Errors are `OssError` (see the helpers below)."""
 
@@ -100,8 +153,10 @@ def precondition_failed() -> OssError:
     return OssError(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.")
 
 
-def invalid_range(size: int) -> OssError:
-    return OssError(416, "InvalidRange", f"The requested range is not satisfiable; the object has {size} bytes.")
+def invalid_range(size: int | None) -> OssError:
+    """416; `size` is None when the upstream did not say how large the object is."""
+    known = "" if size is None else f"; the object has {size} bytes"
+    return OssError(416, "InvalidRange", f"The requested range is not satisfiable{known}.")
 
 
 def source_too_large(size: int, max_bytes: int) -> OssError:
@@ -126,5 +181,5 @@ def upstream_timeout(detail: str) -> OssError:
 
 
 def http_date(when: datetime) -> str:
-    """RFC 1123 date as HTTP headers carry it."""
-    return format_datetime(when, usegmt=True)
+    """RFC 1123 date as HTTP headers carry it; any aware datetime (botocore's `tzutc` too)."""
+    return format_datetime(when.astimezone(UTC), usegmt=True)

@@ -1,0 +1,242 @@
+"""A directory as the object store: `root/<bucket>/<key>`, for the demo, tests and single hosts."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import hashlib
+import json
+import mimetypes
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import BinaryIO
+
+from proxy.errors import OssError, access_denied, invalid_argument, no_such_bucket, no_such_key
+from proxy.upstream.base import (
+    ChunkReader,
+    Conditions,
+    ObjectMeta,
+    ObjectStream,
+    read_capped,
+    upstream_unavailable,
+)
+from proxy.upstream.conditional import Preconditions, Selection, select
+
+META_DIR = ".osprey-meta"
+_BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
+_REFUSED_SEGMENTS = {"", ".", ".."}
+
+
+class LocalUpstream:
+    """Buckets are the sub-directories of `root`; a key is a relative path that never leaves its bucket.
+
+    ETag: a hash of (device, inode, size, mtime_ns), so no content is read to serve a HEAD, and every
+    `put` changes it because it renames a fresh file into place. Unlike S3's it is not the content MD5.
+    `put`'s content type and metadata live in `<bucket>/.osprey-meta/<sha256 of the path>.json` with
+    the ETag they describe; no key can reach that folder, and a file replaced behind Osprey's back
+    no longer matches its sidecar, so its type is guessed from the extension again.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = Path(root)
+
+    async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
+        file, meta, chosen = await asyncio.to_thread(self._open, bucket, key, conditions)
+
+        async def close() -> None:
+            file.close()
+
+        body = ChunkReader(partial(asyncio.to_thread, file.read), close, chosen.length)
+        return ObjectStream(chosen.status, meta, chosen.length, body, chosen.content_range)
+
+    async def head(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectMeta:
+        meta = await asyncio.to_thread(self._stat, bucket, key)
+        Preconditions.parse(conditions or Conditions()).check(meta)
+        return meta
+
+    async def read(self, bucket: str, key: str, max_bytes: int) -> tuple[ObjectMeta, bytes]:
+        return await read_capped(self, bucket, key, max_bytes)
+
+    async def put(
+        self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> str:
+        return await asyncio.to_thread(self._put, bucket, key, data, content_type, metadata or {})
+
+    async def create_bucket(self, bucket: str) -> None:
+        _check_bucket_name(bucket)
+        await asyncio.to_thread((self._root / bucket).mkdir, parents=True, exist_ok=True)
+
+    async def ping(self) -> None:
+        if not await asyncio.to_thread(self._root.is_dir):
+            raise upstream_unavailable(f"the local root {str(self._root)!r} is not a directory")
+
+    async def close(self) -> None:
+        """Nothing to release: files are closed with their streams."""
+
+    def _bucket_dir(self, bucket: str) -> Path:
+        _check_bucket_name(bucket)
+        path = self._root / bucket
+        if not path.is_dir():
+            raise no_such_bucket(bucket)
+        return path.resolve()
+
+    def _resolve(self, bucket: str, key: str) -> tuple[Path, Path]:
+        """(bucket directory, real path of the key), refusing any key that could leave the bucket."""
+        bucket_dir = self._bucket_dir(bucket)
+        if "\0" in key or "\\" in key:
+            raise _refused(key, "it contains a NUL byte or a backslash")
+        segments = key.split("/")
+        if _REFUSED_SEGMENTS & set(segments):
+            raise _refused(key, "it has an empty, '.' or '..' segment or starts with '/'")
+        if segments[0] == META_DIR:
+            raise _refused(key, f"{META_DIR}/ is reserved for object metadata")
+        path = Path(os.path.realpath(bucket_dir / key))
+        if not path.is_relative_to(bucket_dir):
+            raise _refused(key, "it leads outside the bucket through a symbolic link")
+        inside = path.relative_to(bucket_dir).parts
+        if not inside or inside[0] == META_DIR:
+            raise _refused(key, "it leads to the bucket itself or its metadata")
+        return bucket_dir, path
+
+    def _open(
+        self, bucket: str, key: str, conditions: Conditions | None
+    ) -> tuple[BinaryIO, ObjectMeta, Selection]:
+        bucket_dir, path = self._resolve(bucket, key)
+        with _os_errors(key):
+            # O_NONBLOCK: opening a FIFO planted in a bucket must not hang a worker thread.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            try:
+                meta = _meta(bucket_dir, path, key, os.fstat(fd))
+                chosen = select(conditions, meta)
+                os.lseek(fd, chosen.start, os.SEEK_SET)
+                return os.fdopen(fd, "rb", buffering=0), meta, chosen
+            except BaseException:
+                os.close(fd)
+                raise
+
+    def _stat(self, bucket: str, key: str) -> ObjectMeta:
+        bucket_dir, path = self._resolve(bucket, key)
+        with _os_errors(key):
+            return _meta(bucket_dir, path, key, path.stat())
+
+    def _put(
+        self, bucket: str, key: str, data: bytes, content_type: str, metadata: Mapping[str, str]
+    ) -> str:
+        bucket_dir, path = self._resolve(bucket, key)
+        staging = bucket_dir / META_DIR / "tmp"
+        with _os_errors(key), _clashes(key):
+            staging.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=staging)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
+                    etag = _etag(os.fstat(out.fileno()))
+                # The sidecar goes first: if the rename below fails it names an ETag no file has.
+                sidecar = {
+                    "etag": etag, "content_type": content_type,
+                    "metadata": {k.lower(): v for k, v in metadata.items()},
+                }
+                _write_atomically(_sidecar(bucket_dir, path), json.dumps(sidecar).encode(), staging)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return etag
+
+
+def _check_bucket_name(bucket: str) -> None:
+    if not _BUCKET.fullmatch(bucket):
+        raise OssError(
+            400, "InvalidBucketName",
+            f"The bucket name {bucket!r} is not a plain, visible directory name.",
+        )
+
+
+def _refused(key: str, why: str) -> OssError:
+    """A key no local bucket can hold: 400 says why, where 404 would hide a client's mistake."""
+    return invalid_argument(f"The object key {key!r} is not allowed in a local bucket: {why}.")
+
+
+def _meta(bucket_dir: Path, path: Path, key: str, st: os.stat_result) -> ObjectMeta:
+    """What a regular file and its sidecar say about the object; anything else is no object."""
+    if not stat.S_ISREG(st.st_mode):
+        raise no_such_key(key)
+    etag = _etag(st)
+    content_type, metadata = _load_sidecar(_sidecar(bucket_dir, path), etag) or (
+        mimetypes.guess_type(path.name)[0] or "application/octet-stream", {}
+    )
+    return ObjectMeta(
+        size=st.st_size, etag=etag,
+        last_modified=datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC),
+        content_type=content_type, metadata=metadata,
+    )
+
+
+def _etag(st: os.stat_result) -> str:
+    identity = f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}".encode()
+    return f'"{hashlib.blake2b(identity, digest_size=16).hexdigest()}"'
+
+
+def _sidecar(bucket_dir: Path, path: Path) -> Path:
+    """Named after the real path, so a symbolic link and its target share their metadata."""
+    inside = path.relative_to(bucket_dir).as_posix().encode()
+    return bucket_dir / META_DIR / f"{hashlib.sha256(inside).hexdigest()}.json"
+
+
+def _load_sidecar(path: Path, etag: str) -> tuple[str, dict[str, str]] | None:
+    """(content type, metadata) put with the file that has `etag`, or None if absent or stale."""
+    try:
+        stored = json.loads(path.read_bytes())
+        if stored["etag"] == etag:
+            return str(stored["content_type"]), dict(stored["metadata"])
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    return None
+
+
+def _write_atomically(path: Path, data: bytes, staging: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=staging)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _os_errors(key: str) -> Iterator[None]:
+    """Filesystem errors as the OSS errors a client understands."""
+    try:
+        yield
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+        raise no_such_key(key) from exc
+    except PermissionError as exc:
+        raise access_denied(f"The local store may not read or write {key!r}.") from exc
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise _refused(key, "a segment or the whole path is too long") from exc
+        if exc.errno == errno.ELOOP:
+            raise no_such_key(key) from exc
+        raise upstream_unavailable(f"local filesystem error {exc.strerror}") from exc
+
+
+@contextmanager
+def _clashes(key: str) -> Iterator[None]:
+    """A put whose path runs into a file, or onto a folder, cannot be stored on a filesystem."""
+    try:
+        yield
+    except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+        raise _refused(key, "a folder or an object already sits on its path") from exc

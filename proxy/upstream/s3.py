@@ -1,0 +1,263 @@
+"""Any S3-compatible store through one pooled aiobotocore client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import AsyncExitStack, contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiobotocore.config import AioConfig
+from aiobotocore.session import AioSession
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from proxy.config import UpstreamConfig
+from proxy.errors import OssError, no_such_bucket, no_such_key
+from proxy.upstream.base import (
+    ChunkReader,
+    Conditions,
+    ObjectMeta,
+    ObjectStream,
+    invalid_range,
+    not_modified,
+    precondition_failed,
+    read_capped,
+    upstream_bad_gateway,
+    upstream_timeout,
+    upstream_unavailable,
+)
+from proxy.upstream.conditional import ETagList, Preconditions, parse_http_date, parse_range
+
+# Response headers a client may rely on that ObjectMeta has no field for.
+_PASSED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language",
+                   "expires")
+# Refusals of Osprey's own upstream credentials: a proxy misconfiguration, not the client's fault.
+_CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AuthorizationHeaderMalformed",
+                     "ExpiredToken", "InvalidToken", "RequestTimeTooSkewed"}
+_EPOCH = datetime.fromtimestamp(0, UTC)
+
+
+class S3Upstream:
+    """One long-lived client whose pool every request shares; build it with `open`."""
+
+    def __init__(self, client: Any, stack: AsyncExitStack, cfg: UpstreamConfig) -> None:
+        self._client, self._stack, self._cfg = client, stack, cfg
+
+    @classmethod
+    async def open(cls, cfg: UpstreamConfig, session: AioSession | None = None) -> S3Upstream:
+        """Create the client; pass a `session` to share botocore's loaded models between clients."""
+        config = AioConfig(
+            max_pool_connections=cfg.max_connections,
+            connect_timeout=cfg.connect_timeout_s,
+            read_timeout=cfg.read_timeout_s,
+            retries={"max_attempts": 2, "mode": "standard"},
+            s3={"addressing_style": cfg.addressing_style},
+            # Bodies are served by exact length, never read to EOF, so a CRC would never be checked.
+            response_checksum_validation="when_required",
+        )
+        keys = {}
+        if cfg.access_key_id:
+            keys = {"aws_access_key_id": cfg.access_key_id,
+                    "aws_secret_access_key": cfg.secret_access_key}
+        stack = AsyncExitStack()
+        client = await stack.enter_async_context((session or AioSession()).create_client(
+            "s3", region_name=cfg.region or None, endpoint_url=cfg.endpoint or None,
+            config=config, **keys,
+        ))
+        return cls(client, stack, cfg)
+
+    async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
+        conditions = conditions or Conditions()
+        preconditions = Preconditions.parse(conditions)
+        wanted = parse_range(conditions.range)
+        params = _forwardable(preconditions)
+        if wanted is not None:
+            params["Range"] = wanted.header
+        with _translated(bucket, key):
+            answer = await self._client.get_object(Bucket=bucket, Key=key, **params)
+        body = answer["Body"]
+        try:
+            meta = _meta(answer)
+            preconditions.check(meta)
+        except BaseException:
+            await body.aclose()
+            raise
+        length = answer["ContentLength"]
+        reader = ChunkReader(_translated_read(body.read, bucket, key), body.aclose, length)
+        content_range = answer.get("ContentRange")
+        return ObjectStream(206 if content_range else 200, meta, length, reader, content_range)
+
+    async def head(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectMeta:
+        preconditions = Preconditions.parse(conditions or Conditions())
+        try:
+            with _translated(bucket, key):
+                answer = await self._client.head_object(
+                    Bucket=bucket, Key=key, **_forwardable(preconditions)
+                )
+        except OssError as err:
+            if err.code == "NoSuchKey":
+                await self._check_bucket(bucket)
+            raise
+        meta = _meta(answer)
+        preconditions.check(meta)
+        return meta
+
+    async def read(self, bucket: str, key: str, max_bytes: int) -> tuple[ObjectMeta, bytes]:
+        return await read_capped(self, bucket, key, max_bytes)
+
+    async def put(
+        self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> str:
+        with _translated(bucket, key):
+            answer = await self._client.put_object(
+                Bucket=bucket, Key=key, Body=data, ContentType=content_type,
+                Metadata=dict(metadata or {}),
+            )
+        return answer["ETag"]
+
+    async def create_bucket(self, bucket: str) -> None:
+        params = {}
+        if self._cfg.region and self._cfg.region != "us-east-1":
+            params["CreateBucketConfiguration"] = {"LocationConstraint": self._cfg.region}
+        try:
+            with _translated(bucket, ""):
+                await self._client.create_bucket(Bucket=bucket, **params)
+        except OssError as err:
+            if err.code != "BucketAlreadyOwnedByYou":
+                raise
+
+    async def ping(self) -> None:
+        """Bounded by the connect timeout, retries included: a readiness probe must answer fast."""
+        try:
+            await asyncio.wait_for(self._client.list_buckets(), self._cfg.connect_timeout_s)
+        except ClientError:
+            return  # any answer, a refusal included, shows the store is reachable
+        except (BotoCoreError, aiohttp.ClientError, TimeoutError) as exc:
+            raise upstream_unavailable(type(exc).__name__) from exc
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+    async def _check_bucket(self, bucket: str) -> None:
+        """A HEAD 404 has no body to tell a missing key from a missing bucket: ask the bucket.
+
+        Only its own 404 changes the answer; any other failure leaves the key's 404 standing.
+        """
+        try:
+            with _translated(bucket, ""):
+                await self._client.head_bucket(Bucket=bucket)
+        except OssError as err:
+            if err.status == 404:
+                raise no_such_bucket(bucket) from err
+
+
+def _forwardable(pre: Preconditions) -> dict[str, Any]:
+    """The conditions S3 judges exactly as RFC 9110 does; the rest is checked on the answer."""
+    params: dict[str, Any] = {}
+    if (tag := _single(pre.if_match, weak_allowed=False)) is not None:
+        params["IfMatch"] = tag
+    if pre.if_unmodified_since is not None:
+        params["IfUnmodifiedSince"] = pre.if_unmodified_since
+    if (tag := _single(pre.if_none_match, weak_allowed=True)) is not None:
+        params["IfNoneMatch"] = tag
+    if pre.if_modified_since is not None:
+        params["IfModifiedSince"] = pre.if_modified_since
+    return params
+
+
+def _single(tags: ETagList | None, weak_allowed: bool) -> str | None:
+    """The one tag of a list as S3 compares it (literally), when that gives the RFC's answer."""
+    if isinstance(tags, tuple) and len(tags) == 1 and (weak_allowed or not tags[0].weak):
+        return tags[0].opaque
+    return None
+
+
+def _meta(answer: Mapping[str, Any]) -> ObjectMeta:
+    headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    content_range = answer.get("ContentRange")
+    size = int(content_range.rpartition("/")[2]) if content_range else answer["ContentLength"]
+    return ObjectMeta(
+        size=size, etag=answer.get("ETag", ""),
+        last_modified=(answer.get("LastModified") or _EPOCH).astimezone(UTC),
+        content_type=answer.get("ContentType") or "application/octet-stream",
+        metadata=dict(answer.get("Metadata") or {}),
+        headers={name: headers[name] for name in _PASSED_HEADERS if name in headers},
+    )
+
+
+def _translated_read(
+    read: Callable[[int], Awaitable[bytes]], bucket: str, key: str
+) -> Callable[[int], Awaitable[bytes]]:
+    async def guarded(size: int) -> bytes:
+        with _translated(bucket, key):
+            return await read(size)
+
+    return guarded
+
+
+@contextmanager
+def _translated(bucket: str, key: str) -> Iterator[None]:
+    """botocore and aiohttp failures as the OSS errors the front renders."""
+    try:
+        yield
+    except ClientError as exc:
+        raise _from_answer(exc.response, bucket, key) from exc
+    except (ConnectTimeoutError, ReadTimeoutError, TimeoutError) as exc:
+        raise upstream_timeout(type(exc).__name__) from exc
+    except aiohttp.ClientPayloadError as exc:  # an answer cut short or garbled, not a lost store
+        raise upstream_bad_gateway(type(exc).__name__) from exc
+    except (BotoConnectionError, HTTPClientError, aiohttp.ClientError) as exc:
+        raise upstream_unavailable(type(exc).__name__) from exc
+    except BotoCoreError as exc:
+        raise upstream_bad_gateway(type(exc).__name__) from exc
+
+
+def _from_answer(response: Mapping[str, Any], bucket: str, key: str) -> OssError:
+    error = response.get("Error", {})
+    metadata = response.get("ResponseMetadata", {})
+    headers = metadata.get("HTTPHeaders", {})
+    status = metadata.get("HTTPStatusCode", 0)
+    code = error.get("Code", "")
+    if status == 304:
+        return _not_modified(headers)
+    if status == 412:
+        return precondition_failed()
+    if status == 416:
+        return invalid_range(_size_of_416(error, headers))
+    if code == "NoSuchBucket":
+        return no_such_bucket(bucket)
+    if status == 404:
+        return no_such_key(key)
+    if code in _CREDENTIAL_CODES:
+        return upstream_bad_gateway(f"the upstream refused the proxy's credentials ({code})")
+    if status == 503:
+        return upstream_unavailable(code or "503")
+    if 400 <= status < 500:
+        return OssError(status, code or str(status), error.get("Message") or code)
+    return upstream_bad_gateway(f"{status} {code}".strip())
+
+
+def _not_modified(headers: Mapping[str, str]) -> OssError:
+    """The 304 carries the validators S3 sent, and only those."""
+    last_modified = parse_http_date(headers.get("last-modified"))
+    err = not_modified(ObjectMeta(0, headers.get("etag", ""), last_modified or _EPOCH))
+    err.extra = {name: value for name, value in err.extra.items() if headers.get(name.lower())}
+    return err
+
+
+def _size_of_416(error: Mapping[str, str], headers: Mapping[str, str]) -> int | None:
+    """S3 names the size in the error body; some stores use `Content-Range: bytes */size`."""
+    for text in (error.get("ActualObjectSize"), headers.get("content-range", "").rpartition("/")[2]):
+        if text and text.isdigit():
+            return int(text)
+    return None
