@@ -8,10 +8,12 @@ from aiohttp import web
 
 from proxy.config import BucketConfig
 from proxy.errors import OssError
+from proxy.front.objects import conditions_from
 from proxy.front.services import Services
 from proxy.process.grammar import Chain, parse_process
 from proxy.process.runner import run_chain
-from proxy.upstream.base import ObjectMeta, http_date, not_modified
+from proxy.upstream.base import ObjectMeta, http_date
+from proxy.upstream.conditional import Preconditions
 
 
 def parse_request_chain(process: str, style: str | None, bucket: str, settings: BucketConfig,
@@ -39,20 +41,15 @@ def derived_etag(source_etag: str, chain: Chain) -> str:
     return f'"{digest[:32]}"'
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return "*" in tags or etag in tags
-
-
 async def process_object(request: web.Request, svc: Services, bucket: str, key: str,
                          chain: Chain) -> web.Response:
     limits = svc.config.limits
     meta, data = await svc.upstream.read(bucket, key, limits.max_source_bytes)
     etag = derived_etag(meta.etag, chain)
-    if _matches(request.headers.get("If-None-Match"), etag):
-        raise not_modified(ObjectMeta(meta.size, etag, meta.last_modified))
+    # The rendition's own validators decide 304/412, before any processing.
+    Preconditions.parse(conditions_from(request, with_range=False)).check(
+        ObjectMeta(meta.size, etag, meta.last_modified)
+    )
     output = await svc.pool.run(run_chain, chain, data, meta.content_type, limits)
     headers = {
         "Content-Type": output.media_type,
