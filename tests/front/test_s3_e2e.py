@@ -36,6 +36,16 @@ async def osprey(aiohttp_client, moto_server, upstream_bucket):
     return await aiohttp_client(build_app(config))
 
 
+async def _get(client, **kwargs):
+    """get_object and read its body in a thread: the server shares this test's event loop."""
+
+    def call():
+        response = client.get_object(**kwargs)
+        return response, response["Body"].read()
+
+    return await asyncio.to_thread(call)
+
+
 def _client_for(osprey):
     return boto3.client(
         "s3", endpoint_url=str(osprey.make_url("/")).rstrip("/"), region_name="us-east-1",
@@ -46,9 +56,9 @@ def _client_for(osprey):
 async def test_boto3_get_and_head_through_osprey_match_the_upstream(osprey, upstream_bucket):
     s3, bucket = upstream_bucket
     client = _client_for(osprey)
-    direct = await asyncio.to_thread(s3.get_object, Bucket=bucket, Key="dir/photo.jpg")
-    via = await asyncio.to_thread(client.get_object, Bucket=bucket, Key="dir/photo.jpg")
-    assert via["Body"].read() == direct["Body"].read()
+    direct, direct_body = await _get(s3, Bucket=bucket, Key="dir/photo.jpg")
+    via, via_body = await _get(client, Bucket=bucket, Key="dir/photo.jpg")
+    assert via_body == direct_body
     assert via["ETag"] == direct["ETag"]
     assert via["ContentType"] == "image/jpeg"
     assert via["Metadata"] == {"owner": "ana"}
@@ -59,9 +69,9 @@ async def test_boto3_get_and_head_through_osprey_match_the_upstream(osprey, upst
 async def test_boto3_ranged_get_through_osprey(osprey, upstream_bucket):
     s3, bucket = upstream_bucket
     client = _client_for(osprey)
-    whole = (await asyncio.to_thread(s3.get_object, Bucket=bucket, Key="dir/photo.jpg"))["Body"].read()
-    part = await asyncio.to_thread(client.get_object, Bucket=bucket, Key="dir/photo.jpg", Range="bytes=100-199")
-    assert part["Body"].read() == whole[100:200]
+    _, whole = await _get(s3, Bucket=bucket, Key="dir/photo.jpg")
+    part, part_body = await _get(client, Bucket=bucket, Key="dir/photo.jpg", Range="bytes=100-199")
+    assert part_body == whole[100:200]
     assert part["ContentRange"] == f"bytes 100-199/{len(whole)}"
 
 
@@ -77,4 +87,4 @@ async def test_missing_key_in_s3_keeps_its_code(osprey, upstream_bucket):
     _, bucket = upstream_bucket
     client = _client_for(osprey)
     with pytest.raises(client.exceptions.NoSuchKey):
-        await asyncio.to_thread(client.get_object, Bucket=bucket, Key="nope.jpg")
+        await _get(client, Bucket=bucket, Key="nope.jpg")
