@@ -1,0 +1,82 @@
+"""What the verifiers read and return: a framework-free request description and the verified identity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from proxy.auth.signing import decode_query_component
+
+Scheme = Literal["aws-sigv4", "oss-v1", "oss-v4"]
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """One request as it arrived: the path and query still percent-encoded, exactly as on the wire.
+
+    `host` is the Host the client addressed (SigV4 signs it); `bucket`/`key` are what the front resolved
+    (OSS signs `/<bucket>/<key>` whatever the addressing style). Repeated headers may be passed as a
+    multidict: values of the same name are joined with "," as every signer does.
+    """
+
+    method: str
+    host: str
+    raw_path: str
+    raw_query: str
+    headers: Mapping[str, str]
+    bucket: str
+    key: str
+
+    def header(self, name: str) -> str | None:
+        """Case-insensitive header lookup."""
+        return self._headers.get(name.lower())
+
+    def headers_where(self, wanted: frozenset[str], prefix: str) -> list[tuple[str, str]]:
+        """Lower-cased (name, value) pairs whose name is in `wanted` or starts with `prefix`, sorted by name."""
+        return sorted((n, v) for n, v in self._headers.items() if n in wanted or n.startswith(prefix))
+
+    @cached_property
+    def _headers(self) -> dict[str, str]:
+        joined: dict[str, list[str]] = {}
+        for name, value in self.headers.items():
+            joined.setdefault(name.lower(), []).append(value.strip())
+        return {name: ",".join(values) for name, values in joined.items()}
+
+    @cached_property
+    def query(self) -> tuple[tuple[str, str], ...]:
+        """Decoded (name, value) pairs in wire order; a bare `name` has the value ""."""
+        pairs = []
+        for part in self.raw_query.split("&"):
+            if part:
+                name, _, value = part.partition("=")
+                pairs.append((decode_query_component(name), decode_query_component(value)))
+        return tuple(pairs)
+
+    def param(self, name: str) -> str | None:
+        """The first decoded value of query parameter `name` (case-sensitive, as the signers emit them)."""
+        return next((value for key, value in self.query if key == name), None)
+
+
+@dataclass(frozen=True)
+class ChunkSigner:
+    """What an aws-chunked body's signature chain needs from the request that carried it."""
+
+    signing_key: bytes
+    timestamp: str
+    scope: str
+    seed_signature: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A verified caller. `unsigned_query` names query parameters the signature did not cover (OSS V1 only),
+    so the front can refuse to act on them; `content_sha256` is what the client declared for the body."""
+
+    access_key_id: str
+    scheme: Scheme
+    presigned: bool
+    content_sha256: str = "UNSIGNED-PAYLOAD"
+    chunk_signer: ChunkSigner | None = None
+    unsigned_query: frozenset[str] = field(default_factory=frozenset)
