@@ -7,7 +7,7 @@ from aiohttp import web
 from proxy.errors import OssError, bad_request
 from proxy.front.addressing import resolve_address, split_style
 from proxy.front.objects import head_object, stream_object
-from proxy.front.policy import authorize_read
+from proxy.front.policy import authorize, identify
 from proxy.front.processing import parse_request_chain, process_object
 from proxy.front.query import parse_query
 from proxy.front.services import services
@@ -29,7 +29,7 @@ async def read_object(request: web.Request) -> web.StreamResponse:
     query = parse_query(request.rel_url.raw_query_string)
     settings = svc.config.bucket(address.bucket)
     key, style = split_style(address.key, settings.style_delimiters, settings.styles)
-    authorize_read(address.bucket, settings, request.headers, query)
+    authorize(identify(request, address, svc.credentials), address.bucket, settings)
     if PROCESS in query or style is not None:
         chain = parse_request_chain(
             query.get(PROCESS, ""), style, address.bucket, settings, svc.config.limits.max_chain

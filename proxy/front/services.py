@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -16,6 +17,11 @@ class Services:
     config: Config
     upstream: Upstream
     pool: WorkerPool
+    credentials: Mapping[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Access key id → secret: the keys clients sign with, looked up on every signed request.
+        self.credentials = {c.access_key_id: c.secret_access_key for c in self.config.credentials}
 
 
 SERVICES = web.AppKey("services", Services)

@@ -24,6 +24,9 @@ def local_root(tmp_path):
     return tmp_path
 
 
+CLIENT_KEY, CLIENT_SECRET = "osprey-test-key", "osprey-test-secret"
+
+
 def local_config(root, **sections):
     raw = {
         "upstream": {"type": "local", "root": str(root)},
@@ -35,6 +38,7 @@ def local_config(root, **sections):
             },
         },
         "limits": {"workers": 1},
+        "credentials": [{"access_key_id": CLIENT_KEY, "secret_access_key": CLIENT_SECRET}],
     }
     for name, values in sections.items():
         raw[name] = {**raw.get(name, {}), **values}
