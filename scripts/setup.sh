@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests and the demo use (fonts for text watermarks, ...).
 SYSTEM_PACKAGES=(
+  # watermark fonts, mapped to OSS's font names in proxy/process/image/fonts.py
+  fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk fonts-arphic-ukai fonts-droid-fallback
 )
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing system packages: ${missing[*]}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from collections.abc import Sequence
 
 from aiohttp import web
 
@@ -11,8 +13,8 @@ from proxy.errors import OssError
 from proxy.front.objects import conditions_from
 from proxy.front.services import Services
 from proxy.process.grammar import Chain, parse_process
-from proxy.process.runner import run_chain
-from proxy.upstream.base import ObjectMeta, http_date
+from proxy.process.runner import needed_objects, run_chain
+from proxy.upstream.base import ObjectMeta, Upstream, http_date
 from proxy.upstream.conditional import Preconditions
 
 
@@ -35,22 +37,50 @@ def parse_request_chain(process: str, style: str | None, bucket: str, settings: 
     return chain
 
 
-def derived_etag(source_etag: str, chain: Chain) -> str:
-    """A strong ETag that changes when the source or the canonical chain changes."""
-    digest = hashlib.sha256(f"{source_etag}\n{chain.canonical()}".encode()).hexdigest()
-    return f'"{digest[:32]}"'
+def derived_etag(source_etag: str, chain: Chain, resource_etags: Sequence[str] = ()) -> str:
+    """A strong ETag that changes when the source, the canonical chain or a watermark image changes."""
+    text = "\n".join([source_etag, chain.canonical(), *resource_etags])
+    return f'"{hashlib.sha256(text.encode()).hexdigest()[:32]}"'
+
+
+async def fetch_resources(upstream: Upstream, bucket: str, keys: Sequence[str],
+                          max_bytes: int) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    """The other objects a chain reads (watermark images), fetched together, and their ETags.
+
+    A missing one is left out, so the action answers with its own error code (EC 0040-00000025).
+    """
+    results = await asyncio.gather(
+        *(_read_if_exists(upstream, bucket, key, max_bytes) for key in keys), return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    found = {key: result for key, result in zip(keys, results, strict=True) if result is not None}
+    return {key: data for key, (_meta, data) in found.items()}, tuple(meta.etag for meta, _data in found.values())
+
+
+async def _read_if_exists(upstream: Upstream, bucket: str, key: str,
+                          max_bytes: int) -> tuple[ObjectMeta, bytes] | None:
+    try:
+        return await upstream.read(bucket, key, max_bytes)
+    except OssError as err:
+        if err.code == "NoSuchKey":
+            return None
+        raise
 
 
 async def process_object(request: web.Request, svc: Services, bucket: str, key: str,
                          chain: Chain) -> web.Response:
     limits = svc.config.limits
+    extra_keys = needed_objects(chain)
     meta, data = await svc.upstream.read(bucket, key, limits.max_source_bytes)
-    etag = derived_etag(meta.etag, chain)
+    resources, resource_etags = await fetch_resources(svc.upstream, bucket, extra_keys, limits.max_source_bytes)
+    etag = derived_etag(meta.etag, chain, resource_etags)
     # The rendition's own validators decide 304/412, before any processing.
     Preconditions.parse(conditions_from(request, with_range=False)).check(
         ObjectMeta(meta.size, etag, meta.last_modified)
     )
-    output = await svc.pool.run(run_chain, chain, data, meta.content_type, limits)
+    output = await svc.pool.run(run_chain, chain, data, meta.content_type, limits, resources)
     headers = {
         "Content-Type": output.media_type,
         "ETag": etag,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from proxy.limits import Limits
@@ -21,6 +22,8 @@ class ActionSpec:
     `standalone` actions (`info`) cannot be chained with others.
     `hint` is an optional planning hook the category runner may consult before decoding (image:
     the source size an action needs, so a JPEG can be decoded at a reduced scale).
+    `needs(values)` names the other objects of the same bucket the action reads (an image
+    watermark's key): the server fetches them before the chain runs, since processing does no I/O.
     """
 
     category: str
@@ -31,6 +34,7 @@ class ActionSpec:
     single_value: bool = False
     standalone: bool = False
     hint: Callable[..., Any] | None = None
+    needs: Callable[[Mapping[str, Any]], tuple[str, ...]] | None = None
 
     def param(self, key: str) -> Param | None:
         return next((p for p in self.params if p.key == key), None)
@@ -54,8 +58,10 @@ class Output:
     media_type: str
 
 
-# A category runner turns the input bytes and that category's validated actions into an Output.
-Runner = Callable[[bytes, "tuple[Any, ...]", Limits], Output]
+# A category runner turns the input bytes and that category's validated actions into an Output;
+# the mapping holds the objects the actions' `needs` named, by key (absent when not found).
+Runner = Callable[[bytes, "tuple[Any, ...]", Limits, Mapping[str, bytes]], Output]
+NO_RESOURCES: Mapping[str, bytes] = MappingProxyType({})
 
 
 class Registry:

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import proxy.process.catalog  # noqa: F401  (fills the registry in worker processes too)
+from proxy.errors import invalid_argument
 from proxy.limits import Limits
 from proxy.process.grammar import Chain
-from proxy.process.registry import REGISTRY, Output, Registry
+from proxy.process.registry import NO_RESOURCES, REGISTRY, Output, Registry
+
+# OSS allows three image watermarks on one image (§4.3): the bound on objects fetched besides the source.
+MAX_NEEDED_OBJECTS = 3
+
+
+def needed_objects(chain: Chain, registry: Registry = REGISTRY) -> tuple[str, ...]:
+    """The other objects of the same bucket that `chain` reads, each once, in order of use.
+
+    Raises a 400 when the chain names more than MAX_NEEDED_OBJECTS, before anything is fetched.
+    """
+    keys = [
+        key
+        for action in chain.actions()
+        if (spec := registry.get(action.category, action.name)) is not None and spec.needs is not None
+        for key in spec.needs(action.args)
+    ]
+    if len(keys) > MAX_NEEDED_OBJECTS:
+        raise invalid_argument(
+            f"The process chain uses {len(keys)} watermark images; at most {MAX_NEEDED_OBJECTS} are allowed."
+        )
+    return tuple(dict.fromkeys(keys))
 
 
 def run_chain(chain: Chain, source: bytes, media_type: str, limits: Limits,
-              registry: Registry = REGISTRY) -> Output:
-    """Apply every step of `chain` to `source`; raises `OssError` on bad input or a limit."""
+              resources: Mapping[str, bytes] = NO_RESOURCES, *, registry: Registry = REGISTRY) -> Output:
+    """Apply every step of `chain` to `source`; raises `OssError` on bad input or a limit.
+
+    `resources` holds the objects `needed_objects(chain)` named that exist, by key.
+    """
     output = Output(source, media_type)
     for step in chain.steps:
-        output = registry.runner(step.category)(output.body, step.actions, limits)
+        output = registry.runner(step.category)(output.body, step.actions, limits, resources)
     return output

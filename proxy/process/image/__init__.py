@@ -11,25 +11,54 @@ needs, or `encode_only` (from `state.py`) for actions that never read pixels; le
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from proxy.limits import Limits
 from proxy.process.grammar import Action
-from proxy.process.image import format, interlace, quality, resize
+from proxy.process.image import (
+    auto_orient,
+    average_hue,
+    blur,
+    bright,
+    circle,
+    contrast,
+    crop,
+    format,
+    indexcrop,
+    info,
+    interlace,
+    quality,
+    resize,
+    rotate,
+    rounded_corners,
+    sharpen,
+    watermark,
+)
 from proxy.process.image.codec import decode, encode
 from proxy.process.image.state import Size
-from proxy.process.registry import REGISTRY, ActionSpec, Output
+from proxy.process.registry import NO_RESOURCES, REGISTRY, ActionSpec, Output
 
-ACTIONS = (resize.SPEC, format.SPEC, quality.SPEC, interlace.SPEC)
+ACTIONS = (
+    resize.SPEC, format.SPEC, quality.SPEC, interlace.SPEC,
+    crop.SPEC, indexcrop.SPEC, circle.SPEC, rounded_corners.SPEC, rotate.SPEC, auto_orient.SPEC,
+    blur.SPEC, bright.SPEC, contrast.SPEC, sharpen.SPEC, info.SPEC, average_hue.SPEC,
+    watermark.SPEC,
+)
 
 Step = tuple[ActionSpec, dict[str, Any]]
 
 
-def run_image(data: bytes, actions: tuple[Action, ...], limits: Limits) -> Output:
-    """Decode `data`, apply `actions` left to right, and encode the result (§1.2)."""
+def run_image(data: bytes, actions: tuple[Action, ...], limits: Limits,
+              resources: Mapping[str, bytes] = NO_RESOURCES) -> Output:
+    """Decode `data`, apply `actions` left to right, and encode the result (§1.2).
+
+    `resources` (other objects of the bucket, by key) reach the actions as `state.resources`.
+    """
     steps = [_resolve(action) for action in actions]
-    state = decode(data, limits, partial(needed_size, steps))
+    state = replace(decode(data, limits, partial(needed_size, steps)), resources=resources)
     for spec, args in steps:
         state = spec.apply(state, args, limits)
         if state.output is not None:

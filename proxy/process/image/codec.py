@@ -21,7 +21,7 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 from proxy.errors import OssError, image_too_large
 from proxy.limits import Limits
 from proxy.process.image.quality import output_quality
-from proxy.process.image.state import ImageState, Size
+from proxy.process.image.state import HEADER_ONLY, ImageState, Size, SourceHeader
 from proxy.process.registry import Output
 
 pillow_heif.register_heif_opener()
@@ -79,14 +79,18 @@ def decode(data: bytes, limits: Limits, needed: NeededSize | None = None) -> Ima
     """Decode `data` after checking its header against `limits`.
 
     `needed(header_size)` may return the smallest size the chain needs; a JPEG is then decoded at
-    the largest DCT reduction that stays at least twice that size.
+    the largest DCT reduction that stays at least twice that size. `HEADER_ONLY` decodes no frame.
     """
     image = _open(data)
     fmt = SOURCE_FORMATS[image.format or ""]
     frame_count = _frame_count(image, fmt)
     check_source(image.size, frame_count, limits)
     size = image.size
-    if fmt == "jpg" and needed is not None and (target := needed(size)) is not None:
+    header = _header(image, fmt, len(data), frame_count)
+    target = needed(size) if needed is not None else None
+    if target == HEADER_ONLY:
+        return ImageState(frames=(), size=size, source_format=fmt, target_format=fmt, header=header)
+    if fmt == "jpg" and target is not None:
         image.draft(None, (target[0] * _DRAFT_GAP, target[1] * _DRAFT_GAP))
     # A CMYK profile no longer describes the pixels once `_normalize` has made them sRGB.
     icc = image.info.get("icc_profile") if image.mode != "CMYK" else None
@@ -105,6 +109,7 @@ def decode(data: bytes, limits: Limits, needed: NeededSize | None = None) -> Ima
         source_quality=estimate_jpeg_quality(image.quantization) if fmt == "jpg" else None,
         exif=_exif(image),
         icc=icc or None,
+        header=header,
     )
 
 
@@ -204,6 +209,15 @@ def _frame_count(image: Image.Image, fmt: str) -> int:
         return int(getattr(image, "n_frames", 1))
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise _corrupt(fmt, exc) from None
+
+
+def _header(image: Image.Image, fmt: str, byte_size: int, frame_count: int) -> SourceHeader:
+    """Read from what `Image.open` parsed: nothing here touches pixel data."""
+    unit, density = image.info.get("jfif_unit"), image.info.get("jfif_density")
+    jfif = (unit, *density) if unit is not None and density else None
+    # A TIFF's tags are its own first IFD, already parsed by `Image.open`, not an embedded block.
+    exif = _exif(image) if fmt == "tiff" else image.info.get("exif")
+    return SourceHeader(byte_size, frame_count, jfif, exif or None)
 
 
 def _exif(image: Image.Image) -> bytes | None:

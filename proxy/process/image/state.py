@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PIL import Image
@@ -11,6 +11,8 @@ from PIL import Image
 from proxy.process.registry import Output
 
 Size = tuple[int, int]
+# What a `hint` returns for an action that reads only the source header (info): no frame is decoded.
+HEADER_ONLY: Size = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,20 @@ class Quality:
 
 
 @dataclass(frozen=True)
+class SourceHeader:
+    """What `info` reports about the source object (§4.14); no action changes it.
+
+    `jfif` is a JPEG's APP0 density (unit, x, y); `exif` the EXIF block exactly as stored, every IFD
+    and offset intact (a TIFF's own first IFD, re-serialised).
+    """
+
+    byte_size: int
+    frame_count: int
+    jfif: tuple[int, int, int] | None = None
+    exif: bytes | None = None
+
+
+@dataclass(frozen=True)
 class ImageState:
     """An image between decode and encode; actions return a new state, never mutate one.
 
@@ -29,6 +45,8 @@ class ImageState:
     right after a JPEG draft decode, when only encode-only actions run before a resize.
     `durations` (ms) and `loop` matter only when there are several frames (an animation).
     `output` is set by actions that answer with their own body (JSON): the chain stops there.
+    `frames` is empty when the chain reads only the header (`HEADER_ONLY`); `header` is set by decode.
+    `resources` are the other objects of the bucket the chain reads (image watermarks), by key.
     """
 
     frames: tuple[Image.Image, ...]
@@ -43,6 +61,8 @@ class ImageState:
     exif: bytes | None = None
     icc: bytes | None = None
     output: Output | None = None
+    header: SourceHeader | None = None
+    resources: Mapping[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def animated(self) -> bool:
@@ -66,3 +86,8 @@ class ImageState:
 def encode_only(args: Mapping[str, Any], size: Size) -> None:
     """The `hint` of actions that only change how the image is encoded: they need no pixels."""
     return None
+
+
+def header_only(args: Mapping[str, Any], size: Size) -> Size:
+    """The `hint` of actions that read only the source header (info): decode no pixels at all."""
+    return HEADER_ONLY
