@@ -1,0 +1,64 @@
+"""The result cache: a byte-bounded LRU of renditions, and single-flight so a miss is computed once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+from cachetools import LRUCache
+
+V = TypeVar("V")
+
+
+class ByteLRU(Generic[V]):
+    """An LRU bounded by the bytes of its values; one value over `max_entry_bytes` is never stored,
+    so a single huge rendition cannot flush everything else."""
+
+    def __init__(self, max_bytes: int, max_entry_bytes: int, size_of: Callable[[V], int]) -> None:
+        self.max_entry_bytes = min(max_entry_bytes, max_bytes)
+        self._size_of = size_of
+        self._lru: LRUCache[Hashable, V] | None = (
+            LRUCache(maxsize=max_bytes, getsizeof=size_of) if max_bytes > 0 else None
+        )
+
+    def get(self, key: Hashable) -> V | None:
+        return None if self._lru is None else self._lru.get(key)
+
+    def put(self, key: Hashable, value: V) -> bool:
+        """Store `value`; False when it is too large to keep (or the cache is off)."""
+        if self._lru is None or self._size_of(value) > self.max_entry_bytes:
+            return False
+        self._lru[key] = value
+        return True
+
+    @property
+    def bytes(self) -> int:
+        return 0 if self._lru is None else int(self._lru.currsize)
+
+    def __len__(self) -> int:
+        return 0 if self._lru is None else len(self._lru)
+
+
+class SingleFlight(Generic[V]):
+    """Concurrent calls with the same key share one computation; its result or error reaches every
+    waiter. The computation runs as its own task, so a waiter that goes away cancels nothing."""
+
+    def __init__(self) -> None:
+        self._flights: dict[Hashable, asyncio.Task[V]] = {}
+
+    async def run(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> tuple[V, bool]:
+        """The value and whether this caller joined a computation already under way."""
+        flight = self._flights.get(key)
+        coalesced = flight is not None
+        if flight is None:
+            flight = asyncio.ensure_future(compute())
+            self._flights[key] = flight
+            flight.add_done_callback(lambda done: self._land(key, done))
+        return await asyncio.shield(flight), coalesced
+
+    def _land(self, key: Hashable, flight: asyncio.Task[V]) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        if not flight.cancelled():
+            flight.exception()  # retrieved here, so an error nobody waited for is not logged as lost

@@ -1,0 +1,86 @@
+import asyncio
+
+import pytest
+
+from proxy.cache import ByteLRU, SingleFlight
+
+
+def test_lru_evicts_by_bytes_least_recent_first():
+    cache = ByteLRU(max_bytes=10, max_entry_bytes=10, size_of=len)
+    assert cache.put("a", b"aaaa") and cache.put("b", b"bbbb")
+    assert cache.get("a") == b"aaaa"  # a is now the most recent
+    cache.put("c", b"cccc")
+    assert cache.get("b") is None and cache.get("a") == b"aaaa" and cache.get("c") == b"cccc"
+    assert cache.bytes == 8 and len(cache) == 2
+
+
+def test_one_entry_over_the_cap_is_not_stored_and_flushes_nothing():
+    cache = ByteLRU(max_bytes=100, max_entry_bytes=10, size_of=len)
+    cache.put("small", b"x" * 10)
+    assert not cache.put("huge", b"y" * 11)
+    assert cache.get("small") == b"x" * 10 and cache.get("huge") is None
+
+
+def test_zero_bytes_turns_the_cache_off():
+    cache = ByteLRU(max_bytes=0, max_entry_bytes=10, size_of=len)
+    assert not cache.put("a", b"a")
+    assert cache.get("a") is None and cache.bytes == 0
+
+
+async def test_concurrent_identical_calls_compute_once():
+    flights: SingleFlight[str] = SingleFlight()
+    calls = 0
+    release = asyncio.Event()
+
+    async def compute():
+        nonlocal calls
+        calls += 1
+        await release.wait()
+        return "value"
+
+    tasks = [asyncio.create_task(flights.run("k", compute)) for _ in range(20)]
+    await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*tasks)
+    assert calls == 1
+    assert [value for value, _ in results] == ["value"] * 20
+    assert sum(coalesced for _, coalesced in results) == 19
+
+
+async def test_an_error_reaches_every_waiter_and_is_not_remembered():
+    flights: SingleFlight[str] = SingleFlight()
+    release = asyncio.Event()
+
+    async def fail():
+        await release.wait()
+        raise ValueError("boom")
+
+    tasks = [asyncio.create_task(flights.run("k", fail)) for _ in range(3)]
+    await asyncio.sleep(0)
+    release.set()
+    for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+        assert isinstance(outcome, ValueError)
+
+    async def ok():
+        return "fresh"
+
+    assert await flights.run("k", ok) == ("fresh", False)
+
+
+async def test_a_cancelled_caller_cancels_nothing_for_the_others():
+    flights: SingleFlight[str] = SingleFlight()
+    release = asyncio.Event()
+
+    async def compute():
+        await release.wait()
+        return "done"
+
+    first = asyncio.create_task(flights.run("k", compute))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(flights.run("k", compute))
+    await asyncio.sleep(0)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    release.set()
+    assert await second == ("done", True)
