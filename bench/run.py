@@ -1,0 +1,287 @@
+"""Osprey benchmark: requests/s, p50/p99 latency and peak RSS per case, with ratios to the in-process limit.
+
+    .venv/bin/python bench/run.py [--seconds 10] [--concurrency 8] [--backend local|s3|both]
+
+It starts Osprey as a real server process on loopback (and moto's S3 server for `s3`), generates its
+corpus, drives each case with a bounded load generator and prints one line per case. Nothing here
+asserts: the figures are for people and issue notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from proxy import samples  # noqa: E402
+from proxy.limits import Limits  # noqa: E402
+from proxy.process.grammar import parse_process  # noqa: E402
+from proxy.process.runner import run_chain  # noqa: E402
+
+BUCKET = "bench"
+CORPUS = {
+    "12mp.jpg": lambda: samples.photo_jpeg(4000, 3000),
+    "1080p.jpg": lambda: samples.photo_jpeg(1920, 1080),
+    "alpha.png": lambda: samples.alpha_png(1024),
+    "anim.gif": lambda: samples.animated_gif(300, 20),
+}
+MISS_CASES = (
+    ("miss 12MP JPEG resize,w_300", "12mp.jpg", "image/resize,w_300"),
+    ("miss 1080p JPEG resize,w_800/format,webp", "1080p.jpg", "image/resize,w_800/format,webp"),
+    ("miss PNG resize,w_256", "alpha.png", "image/resize,w_256"),
+    ("miss GIF resize,w_150", "anim.gif", "image/resize,w_150"),
+)
+PASS_THROUGH_BYTES = 100 * 1024 * 1024
+
+
+@dataclass
+class Result:
+    name: str
+    count: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+    payload_bytes: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    def line(self, extra: str = "") -> str:
+        lat = sorted(self.latencies) or [0.0]
+        p50 = statistics.median(lat) * 1000
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        return (f"{self.name:<46} {self.rate:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
+                f"  errors {self.errors}{extra}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak RSS of a process and its children (the worker pool), from /proc."""
+    total = 0
+    for p in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total / 1024
+
+
+def children(pid: int) -> list[int]:
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return []
+    return [int(k) for k in kids] + [g for k in kids for g in children(int(k))]
+
+
+async def load(url: str | Callable[[int], str], seconds: float, concurrency: int, name: str,
+               headers: dict[str, str] | None = None, expect: int = 200) -> Result:
+    """Keep `concurrency` requests in flight for `seconds`; every body is read to the end."""
+    latencies: list[float] = []
+    errors = 0
+    count = 0
+    payload = 0
+    deadline = time.perf_counter() + seconds
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+
+        async def worker() -> None:
+            nonlocal errors, count, payload
+            while time.perf_counter() < deadline:
+                target = url(count) if callable(url) else url
+                start = time.perf_counter()
+                try:
+                    async with session.get(target, headers=headers) as resp:
+                        body = await resp.read()
+                        ok = resp.status == expect
+                except aiohttp.ClientError:
+                    ok, body = False, b""
+                latencies.append(time.perf_counter() - start)
+                count += 1
+                payload += len(body)
+                errors += not ok
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return Result(name, count, elapsed, latencies, errors, payload)
+
+
+def _process_once(data: bytes, process: str) -> int:
+    chain = parse_process(process)
+    return len(run_chain(chain, data, "image/jpeg", Limits()).body)
+
+
+def in_process_limit(data: bytes, process: str, seconds: float, workers: int = 2) -> float:
+    """The same Pillow work in a pool of `workers` processes, no HTTP: the ceiling to compare with."""
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_process_once, [data] * workers, [process] * workers))  # warm up
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            list(pool.map(_process_once, [data] * workers * 2, [process] * workers * 2))
+            done += workers * 2
+        return done / (time.perf_counter() - start)
+
+
+async def bare_handler_rate(body: bytes, seconds: float, concurrency: int) -> Result:
+    """A bare aiohttp handler returning `body` from memory: the ceiling for cache hits."""
+
+    async def handler(_request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="image/jpeg")
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        return await load(f"http://127.0.0.1:{port}/", seconds, concurrency, "bare aiohttp (same bytes)")
+    finally:
+        await runner.cleanup()
+
+
+def start_osprey(config: Path, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "proxy", "serve", "--config", str(config), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+    )
+    wait_for(f"http://127.0.0.1:{port}/_osprey/readyz", proc)
+    return proc
+
+
+def wait_for(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode} before answering {url}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+def write_config(path: Path, upstream: str, cache_bytes: int) -> None:
+    path.write_text(f"""
+[server]
+log_level = "warning"
+[upstream]
+{upstream}
+[buckets.{BUCKET}]
+anonymous = "read"
+[cache]
+max_bytes = {cache_bytes}
+""")
+
+
+async def run_backend(label: str, upstream_toml: str, work: Path, corpus: dict[str, bytes], args) -> None:
+    print(f"\n== backend: {label} ==")
+    for cache_bytes, cases in ((0, "misses"), (256 * 1024 * 1024, "hits")):
+        config = work / f"{label}-{cases}.toml"
+        write_config(config, upstream_toml, cache_bytes)
+        port = free_port()
+        proc = start_osprey(config, port)
+        base = f"http://127.0.0.1:{port}/{BUCKET}"
+        try:
+            if cases == "misses":
+                for name, key, process in MISS_CASES:
+                    result = await load(f"{base}/{key}?x-oss-process={process}", args.seconds, args.concurrency, name)
+                    limit = in_process_limit(corpus[key], process, args.seconds)
+                    print(result.line(f"  limit {limit:6.1f} req/s  ratio {result.rate / limit:4.2f}"))
+                print(f"{'peak RSS of Osprey (server + workers)':<46} {peak_rss_mib(proc.pid):8.0f} MiB")
+            else:
+                url = f"{base}/1080p.jpg?x-oss-process=image/resize,w_800/format,webp"
+                async with aiohttp.ClientSession() as session, session.get(url) as first:
+                    body, etag = await first.read(), first.headers.get("ETag", "")
+                hit = await load(url, args.seconds, args.concurrency, "hit (same URL)")
+                bare = await bare_handler_rate(body, args.seconds, args.concurrency)
+                print(hit.line(f"  ratio to bare {hit.rate / bare.rate:4.2f}"))
+                print(bare.line())
+                revalidate = await load(url, args.seconds, args.concurrency, "304 revalidation",
+                                        headers={"If-None-Match": etag}, expect=304)
+                print(revalidate.line())
+                big = await load(f"{base}/big.bin", args.seconds, 1, "pass-through GET 100 MB (1 stream)")
+                mbps = big.payload_bytes / big.seconds / 1e6
+                print(big.line(f"  {mbps:7.1f} MB/s  peak RSS {peak_rss_mib(proc.pid):.0f} MiB"))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--backend", choices=("local", "s3", "both"), default="both")
+    args = parser.parse_args()
+    print(f"Osprey benchmark: {os.cpu_count()} cores, {args.seconds:g} s per case, concurrency {args.concurrency}")
+    with tempfile.TemporaryDirectory(prefix="osprey-bench-") as tmp:
+        work = Path(tmp)
+        bucket = work / "data" / BUCKET
+        bucket.mkdir(parents=True)
+        corpus = {name: make() for name, make in CORPUS.items()}
+        for name, data in corpus.items():
+            (bucket / name).write_bytes(data)
+        (bucket / "big.bin").write_bytes(os.urandom(PASS_THROUGH_BYTES))
+        if args.backend in ("local", "both"):
+            await run_backend("local", f'type = "local"\nroot = "{work / "data"}"', work, corpus, args)
+        if args.backend in ("s3", "both"):
+            await run_s3(work, corpus, args)
+
+
+async def run_s3(work: Path, corpus: dict[str, bytes], args) -> None:
+    import boto3
+
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"{endpoint}/moto-api/", moto)
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="bench", aws_secret_access_key="bench")
+        s3.create_bucket(Bucket=BUCKET)
+        for name, data in corpus.items():
+            s3.put_object(Bucket=BUCKET, Key=name, Body=data)
+        s3.upload_file(str(work / "data" / BUCKET / "big.bin"), BUCKET, "big.bin")
+        start = time.perf_counter()
+        size = len(s3.get_object(Bucket=BUCKET, Key="big.bin")["Body"].read())
+        direct = size / (time.perf_counter() - start) / 1e6
+        upstream = (f'type = "s3"\nendpoint = "{endpoint}"\naccess_key_id = "bench"\n'
+                    'secret_access_key = "bench"')
+        await run_backend("s3 (moto server)", upstream, work, corpus, args)
+        print(f"{'direct boto3 download of 100 MB from moto':<46} {direct:8.1f} MB/s")
+    finally:
+        moto.terminate()
+        moto.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
