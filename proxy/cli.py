@@ -101,6 +101,10 @@ def _demo(args: argparse.Namespace) -> int:
         "photo.jpg?x-oss-process=image/resize,m_fill,w_300,h_300/quality,Q_60",
         "logo.png?x-oss-process=image/resize,w_128/format,jpg",
         "dots.gif?x-oss-process=image/resize,w_100",
+        "photo.jpg?x-oss-process=image/crop,w_400,h_300,g_center/rotate,15",
+        "photo.jpg?x-oss-process=image/resize,w_600/watermark,text_T3NwcmV5IOmxvOm5sA,size_40,color_FFFFFF,g_se",
+        "photo.jpg?x-oss-process=image/resize,w_600/watermark,image_bG9nby5wbmc_eC1vc3MtcHJvY2Vzcz1pbWFnZS9yZXNpemUsUF8yMA,g_nw",
+        "photo.jpg?x-oss-process=image/info",
         "photo.jpg!thumb",
     ):
         print(f"  {base}/{path}")

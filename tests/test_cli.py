@@ -1,6 +1,7 @@
 """The command line: offline processing and the demo a newcomer runs first."""
 
 import io
+import json
 import re
 import subprocess
 import sys
@@ -57,6 +58,9 @@ def test_demo_serves_every_url_it_prints(tmp_path, unused_tcp_port):
         for url in urls:
             with urllib.request.urlopen(url, timeout=30) as resp:
                 assert resp.status == 200, url
+                if url.endswith("/info"):
+                    assert json.loads(resp.read())["ImageWidth"]["value"] == "1600"
+                    continue
                 image = Image.open(io.BytesIO(resp.read()))
                 image.load()
                 assert resp.headers["Content-Type"] == Image.MIME[image.format], url
