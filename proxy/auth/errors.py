@@ -30,20 +30,20 @@ def signature_mismatch(provided: str, string_to_sign: str, canonical_request: st
     return OssError(403, "SignatureDoesNotMatch", SIGNATURE_MISMATCH, "0002-00000040", extra)
 
 
-def unknown_key(access_key_id: str) -> OssError:
+def unknown_key(access_key_id: str, vendor: str = "OSS") -> OssError:
     return OssError(
         403,
         "InvalidAccessKeyId",
-        "The OSS Access Key Id you provided does not exist in our records.",
-        extra={"OSSAccessKeyId": access_key_id},
+        f"The {vendor} Access Key Id you provided does not exist in our records.",
+        extra={f"{vendor}AccessKeyId": access_key_id},
     )
 
 
-def secret_for(credentials: Mapping[str, str], access_key_id: str) -> str:
-    """The secret a client signed with, or the error that says the key is not ours."""
+def secret_for(credentials: Mapping[str, str], access_key_id: str, vendor: str = "OSS") -> str:
+    """The secret a client signed with, or the error that says the key is not ours (in the vendor's words)."""
     secret = credentials.get(access_key_id)
     if secret is None:
-        raise unknown_key(access_key_id)
+        raise unknown_key(access_key_id, vendor)
     return secret
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from proxy.auth.signing import decode_query_component
 
-Scheme = Literal["aws-sigv4", "oss-v1", "oss-v4"]
+Scheme = Literal["aws-sigv2", "aws-sigv4", "oss-v1", "oss-v4"]
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,16 @@ class SignedRequest:
     @cached_property
     def query(self) -> tuple[tuple[str, str], ...]:
         """Decoded (name, value) pairs in wire order; a bare `name` has the value ""."""
-        pairs = []
+        return tuple((name, value or "") for name, value in self.query_as_sent)
+
+    @cached_property
+    def query_as_sent(self) -> tuple[tuple[str, str | None], ...]:
+        """As `query`, but a bare `name` has the value None: AWS V2 signs `versionId=` and `acl` as sent."""
+        pairs: list[tuple[str, str | None]] = []
         for part in self.raw_query.split("&"):
             if part:
-                name, _, value = part.partition("=")
-                pairs.append((decode_query_component(name), decode_query_component(value)))
+                name, sep, value = part.partition("=")
+                pairs.append((decode_query_component(name), decode_query_component(value) if sep else None))
         return tuple(pairs)
 
     def param(self, name: str) -> str | None:
@@ -71,7 +76,7 @@ class ChunkSigner:
 
 @dataclass(frozen=True)
 class Identity:
-    """A verified caller. `unsigned_query` names query parameters the signature did not cover (OSS V1 only),
+    """A verified caller. `unsigned_query` names query parameters the signature did not cover (OSS V1, AWS V2),
     so the front can refuse to act on them; `content_sha256` is what the client declared for the body."""
 
     access_key_id: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from proxy.auth import oss_v1, oss_v4, sigv4
+from proxy.auth import oss_v1, oss_v4, sigv2, sigv4
 from proxy.auth.clock import utc
 from proxy.auth.errors import malformed
 from proxy.auth.request import Identity, SignedRequest
@@ -16,15 +16,16 @@ QueryVerifier = Callable[[SignedRequest, Mapping[str, str], datetime], Identity]
 _HEADER_SCHEMES: dict[str, HeaderVerifier] = {
     sigv4.ALGORITHM: sigv4.verify_header,
     oss_v4.ALGORITHM: oss_v4.verify_header,
-    oss_v1.PREFIX.strip(): oss_v1.verify_header,
+    oss_v1.SCHEME.vendor: oss_v1.verify_header,
+    sigv2.SCHEME.vendor: sigv2.verify_header,
 }
 # A presigned URL is recognised by any one of its parameters, so a half-built one gets a precise error.
 _QUERY_SCHEMES: tuple[tuple[frozenset[str], QueryVerifier], ...] = (
     (frozenset({"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"}), sigv4.verify_presigned),
     (frozenset({"x-oss-signature-version", "x-oss-credential", "x-oss-signature"}), oss_v4.verify_presigned),
+    (frozenset({"AWSAccessKeyId"}), sigv2.verify_presigned),
     (frozenset({"OSSAccessKeyId", "Signature"}), oss_v1.verify_presigned),
 )
-_UNSUPPORTED_QUERY = frozenset({"AWSAccessKeyId"})  # AWS signature V2 presigned URLs
 ONE_MECHANISM = (
     "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter "
     "or the Authorization header should be specified"
@@ -38,8 +39,8 @@ def verify(request: SignedRequest, credentials: Mapping[str, str], now: datetime
     """
     now = utc(now)
     names = {name for name, _ in request.query}
-    if names & _UNSUPPORTED_QUERY:
-        raise malformed("Unsupported query-string authentication (AWS signature V2).", "AWSAccessKeyId", "")
+    if "AWSAccessKeyId" in names:
+        names.discard("Signature")  # AWS V2 and OSS V1 URLs share it: with AWSAccessKeyId it is V2's
     presigned = [verifier for params, verifier in _QUERY_SCHEMES if names & params]
     authorization = request.header("authorization")
     if len(presigned) + (authorization is not None) > 1:

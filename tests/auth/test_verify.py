@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 
 from proxy.auth import verify
+from proxy.auth.verify import ONE_MECHANISM
 
 
 def test_request_without_any_signature_is_anonymous(from_url, credentials):
@@ -24,6 +25,7 @@ def test_request_without_any_signature_is_anonymous(from_url, credentials):
         "X-Amz-Algorithm=AWS4-HMAC-SHA256",
         "x-oss-signature-version=OSS4-HMAC-SHA256",
         "OSSAccessKeyId=ak",
+        "AWSAccessKeyId=ak",
     ],
 )
 def test_header_and_query_signature_together_are_refused(from_url, credentials, failure, query):
@@ -38,16 +40,25 @@ def test_two_kinds_of_presigned_parameters_are_refused(from_url, credentials, fa
     assert failure(lambda: verify(request, credentials, datetime.now(UTC))).code == "InvalidArgument"
 
 
-@pytest.mark.parametrize("authorization", ["AWS ak:c2lnbmF0dXJl", "OSS2 AccessKeyId:ak,Signature:x", "Bearer token"])
+@pytest.mark.parametrize(
+    "authorization", ["AWS3-HTTPS AWSAccessKeyId=ak,Signature=x", "OSS2 AccessKeyId:ak,Signature:x", "Bearer token"]
+)
 def test_unsupported_authorization_type_is_invalid_argument(from_url, credentials, failure, authorization):
     request = from_url("GET", "http://127.0.0.1/examplebucket/a.jpg", {"Authorization": authorization})
     err = failure(lambda: verify(request, credentials, datetime.now(UTC)))
     assert (err.status, err.code, err.message) == (400, "InvalidArgument", "Unsupported Authorization Type")
 
 
-def test_aws_signature_v2_presigned_url_is_unsupported(from_url, credentials, failure):
+def test_signature_parameter_goes_with_aws_v2_when_awsaccesskeyid_is_present(from_url, credentials, failure):
     request = from_url("GET", "http://127.0.0.1/examplebucket/a.jpg?AWSAccessKeyId=ak&Expires=1&Signature=x")
-    assert failure(lambda: verify(request, credentials, datetime.now(UTC))).code == "InvalidArgument"
+    err = failure(lambda: verify(request, credentials, datetime.now(UTC)))
+    assert (err.status, err.code) == (403, "AccessDenied") and "expired" in err.message
+
+
+def test_aws_v2_and_oss_v1_access_keys_together_are_refused(from_url, credentials, failure):
+    request = from_url("GET", "http://127.0.0.1/examplebucket/a.jpg?AWSAccessKeyId=ak&OSSAccessKeyId=ak&Signature=x")
+    err = failure(lambda: verify(request, credentials, datetime.now(UTC)))
+    assert (err.code, err.message) == ("InvalidArgument", ONE_MECHANISM)
 
 
 def test_boto3_put_and_get_on_the_wire_verify(recorder, recorded, credentials):

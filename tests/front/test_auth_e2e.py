@@ -117,3 +117,17 @@ async def test_oss_wrong_secret_and_clock_skew_are_refused(make_client):
     assert err["Code"] == "RequestTimeTooSkewed" and err["MaxAllowedSkewMilliseconds"] == "900000"
     headers["Date"] = formatdate(time.time(), usegmt=True)
     assert (await client.get("/vault/secret.txt", headers=headers)).status == 403  # signature no longer matches
+
+
+async def test_default_config_boto3_presigned_url_is_signature_v2_and_fetches(make_client):
+    client = await make_client()
+    s3 = boto3.client(
+        "s3", endpoint_url=str(client.make_url("/")).rstrip("/"), region_name="us-east-1",
+        aws_access_key_id=CLIENT_KEY, aws_secret_access_key=CLIENT_SECRET,
+    )
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "vault", "Key": "secret.txt"})
+    assert "AWSAccessKeyId=" in url and "X-Amz-" not in url  # no signature_version: boto3 presigns with V2
+    ok = await _in_thread(requests.get, url, timeout=10)
+    assert ok.status_code == 200 and ok.content == b"top secret"
+    tampered = await _in_thread(requests.get, url.replace("secret.txt", "secret.txT"), timeout=10)
+    assert tampered.status_code == 403 and b"<Code>SignatureDoesNotMatch</Code>" in tampered.content
