@@ -27,8 +27,7 @@ def build_app(config: Config, upstream: Upstream | None = None) -> web.Applicati
     app.cleanup_ctx.append(_lifecycle(config, upstream))
     app.router.add_get(f"{RESERVED}/healthz", handlers.healthz)
     app.router.add_get(f"{RESERVED}/readyz", handlers.readyz)
-    app.router.add_get("/{tail:.*}", handlers.read_object)  # also answers HEAD
-    app.router.add_route("*", "/{tail:.*}", handlers.unsupported_method)
+    app.router.add_route("*", "/{tail:.*}", handlers.handle)
     return app
 
 

@@ -124,6 +124,7 @@ def _check_config(args: argparse.Namespace) -> int:
 
 def _process(args: argparse.Namespace) -> int:
     from proxy.limits import Limits
+    from proxy.process.doc.source import with_key_type
     from proxy.process.grammar import parse_process
     from proxy.process.runner import run_chain
 
@@ -131,7 +132,7 @@ def _process(args: argparse.Namespace) -> int:
     source = Path(args.input).read_bytes()
     media_type = mimetypes.guess_type(args.input)[0] or "application/octet-stream"
     try:
-        chain = parse_process(args.process, max_actions=limits.max_chain)
+        chain = with_key_type(parse_process(args.process, max_actions=limits.max_chain), args.input)
         if chain.style is not None:
             raise OssError(400, "InvalidArgument", "styles need a bucket; give the style's process string instead")
         if len(source) > limits.max_source_bytes:

@@ -18,6 +18,24 @@ class Limits:
     max_output_side: int = 16_384
     max_output_pixels: int = 16_777_216
     max_chain: int = 20
+    max_media_source_bytes: int = 100 * MB
+    """Largest video/audio source: videos outgrow images' 20 MiB, but the whole object sits in memory."""
+    max_seek_frames: int = 1_000
+    """Video frames decoded to reach one snapshot (from the preceding key frame, or to the last frame)."""
+    max_media_output_s: float = 600.0
+    """Longest clip audio/convert writes, in seconds."""
+    doc_timeout_s: float = 20.0
+    """One LibreOffice conversion (then 400), and separately the wait for a free conversion slot (then 503)."""
+    doc_max_conversions: int = 2
+    """LibreOffice processes running at once on this host, across all worker processes."""
+    doc_max_memory_bytes: int = 2048 * MB
+    """Address space of one LibreOffice process: a decompression bomb fails instead of exhausting memory."""
+    doc_max_unpacked_bytes: int = 512 * MB
+    """Uncompressed size of a zipped office file (docx, xlsx, pptx, odt…), checked before LibreOffice runs."""
+    doc_max_pages: int = 2_000
+    """Pages a document may have (OSS snapshots at most page 2000)."""
+    doc_preview_pages: int = 20
+    """Pages embedded in one doc/preview page."""
     timeout_s: float = 30.0
     max_concurrency: int = 64
     workers: int = 0

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 SYSTEM_PACKAGES=(
   # watermark fonts, mapped to OSS's font names in proxy/process/image/fonts.py
   fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk fonts-arphic-ukai fonts-droid-fallback
+  # documents (doc/*): LibreOffice without a GUI converts office files to PDF; Liberation keeps
+  # Office's metrics (Arial, Times New Roman, Courier New) so pages break where Word breaks them
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui fonts-liberation2
 )
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -2,49 +2,71 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiohttp import web
 
+from proxy.auth import Identity
 from proxy.errors import OssError, bad_request
-from proxy.front.addressing import resolve_address, split_style
+from proxy.front.addressing import Address, resolve_address, split_style
 from proxy.front.objects import head_object, stream_object
+from proxy.front.passthrough import AUTH_PARAMS, forward
 from proxy.front.policy import authorize, identify
 from proxy.front.processing import parse_request_chain, process_object
 from proxy.front.query import parse_query
-from proxy.front.services import services
+from proxy.front.saveas import save_as
+from proxy.front.services import Services, services
+from proxy.upstream.operations import operation
 
 PROCESS = "x-oss-process"
+S3_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
+# Sub-resources that turn a GET or HEAD of an object into another call (a version, a part, its ACL…); any
+# other parameter (`?v=2` cache busters, `X-Oss-Process` in the wrong case) is ignored, as S3 and OSS do.
+_OTHER_READS = frozenset({
+    "uploadId", "versionId", "partNumber", "acl", "tagging", "attributes", "retention", "legal-hold", "torrent",
+    "objectMeta", "symlink",
+})
 
 
-async def read_object(request: web.Request) -> web.StreamResponse:
-    """GET / HEAD of an object, plain or processed."""
+async def handle(request: web.Request) -> web.StreamResponse:
+    """Every object-API call: address → signature → plain or processed read, save-as, or pass-through."""
     svc = services(request)
+    if request.method not in S3_METHODS:
+        raise OssError(405, "MethodNotAllowed", f"{request.method} is not part of the object API.")
     address = resolve_address(request.host, request.rel_url.raw_path, svc.config.server)
-    if not address.bucket or not address.key:
-        raise OssError(
-            501, "NotImplemented",
-            "Service- and bucket-level operations (listing) are not supported by this server yet.",
-        )
     if "\x00" in address.key:
         raise bad_request("Object keys cannot contain NUL bytes.")
     query = parse_query(request.rel_url.raw_query_string)
+    identity = identify(request, address, svc.credentials)
+    if address.key and request.method in ("GET", "HEAD") and _plain_read(query):
+        return await read_object(request, svc, address, identity, query)
+    if address.key and request.method == "POST" and PROCESS in query:
+        return await save_as(request, svc, address, identity)
+    copy = any(name in request.headers for name in ("x-amz-copy-source", "x-oss-copy-source"))
+    name = operation(request.method, address.bucket, address.key, [n for n in query if n not in AUTH_PARAMS], copy)
+    authorize(identity, address.bucket, svc.config.bucket(address.bucket), name)
+    return await forward(request, svc.upstream, address, identity, name)
+
+
+async def read_object(request: web.Request, svc: Services, address: Address, identity: Identity | None,
+                      query: Mapping[str, str]) -> web.StreamResponse:
+    """GET / HEAD of an object, plain or processed."""
     settings = svc.config.bucket(address.bucket)
     key, style = split_style(address.key, settings.style_delimiters, settings.styles)
-    authorize(identify(request, address, svc.credentials), address.bucket, settings)
+    authorize(identity, address.bucket, settings, "HeadObject" if request.method == "HEAD" else "GetObject")
     if PROCESS in query or style is not None:
         chain = parse_request_chain(
             query.get(PROCESS, ""), style, address.bucket, settings, svc.config.limits.max_chain
         )
         return await process_object(request, svc, address.bucket, key, chain)
     if request.method == "HEAD":
-        return await head_object(request, svc.upstream, address.bucket, key)
-    return await stream_object(request, svc.upstream, address.bucket, key)
+        return await head_object(request, svc.upstream, address.bucket, key, query)
+    return await stream_object(request, svc.upstream, address.bucket, key, query)
 
 
-async def unsupported_method(request: web.Request) -> web.StreamResponse:
-    raise OssError(
-        405, "MethodNotAllowed",
-        f"{request.method} is not supported by this server yet; only GET and HEAD of objects are.",
-    )
+def _plain_read(query: Mapping[str, str]) -> bool:
+    """Reads that name no sub-resource take the streaming (or processing) path."""
+    return _OTHER_READS.isdisjoint(query)
 
 
 async def healthz(request: web.Request) -> web.Response:

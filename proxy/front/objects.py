@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterable, Mapping
 
 from aiohttp import web
+from multidict import CIMultiDict
 
-from proxy.upstream.base import Conditions, ObjectMeta, http_date
+from proxy.upstream.base import Conditions, ObjectMeta, Upstream, http_date
 
 log = logging.getLogger("osprey.front")
+
+# `?response-content-type=…` and friends: a (signed) GET names the headers it wants back.
+_OVERRIDES = {f"response-{name.lower()}": name for name in (
+    "Content-Type", "Content-Language", "Expires", "Cache-Control", "Content-Disposition", "Content-Encoding",
+)}
 
 
 def conditions_from(request: web.Request, with_range: bool = True) -> Conditions:
@@ -22,47 +29,59 @@ def conditions_from(request: web.Request, with_range: bool = True) -> Conditions
     )
 
 
-def object_headers(meta: ObjectMeta) -> dict[str, str]:
-    """The upstream's validators, type and user metadata, in both S3 and OSS spelling."""
-    headers = {
+def object_headers(meta: ObjectMeta, query: Mapping[str, str] | None = None) -> CIMultiDict[str]:
+    """The upstream's validators, type and user metadata, in both S3 and OSS spelling, then the overrides
+    the query asks for."""
+    headers = CIMultiDict({
         "Content-Type": meta.content_type,
         "ETag": meta.etag,
         "Last-Modified": http_date(meta.last_modified),
         "Accept-Ranges": "bytes",
         **meta.headers,
-    }
+    })
     for name, value in meta.metadata.items():
         headers[f"x-amz-meta-{name}"] = value
         headers[f"x-oss-meta-{name}"] = value
+    for param, value in (query or {}).items():
+        if param in _OVERRIDES:
+            headers[_OVERRIDES[param]] = value
     return headers
 
 
-async def head_object(request: web.Request, upstream, bucket: str, key: str) -> web.Response:
+async def head_object(request: web.Request, upstream: Upstream, bucket: str, key: str,
+                      query: Mapping[str, str]) -> web.Response:
     meta = await upstream.head(bucket, key, conditions_from(request, with_range=False))
-    headers = object_headers(meta)
+    headers = object_headers(meta, query)
     headers["Content-Length"] = str(meta.size)
     return web.Response(status=200, headers=headers)
 
 
-async def stream_object(request: web.Request, upstream, bucket: str, key: str) -> web.StreamResponse:
+async def stream_object(request: web.Request, upstream: Upstream, bucket: str, key: str,
+                        query: Mapping[str, str]) -> web.StreamResponse:
     stream = await upstream.get(bucket, key, conditions_from(request))
     try:
-        response = web.StreamResponse(status=stream.status, headers=object_headers(stream.meta))
+        response = web.StreamResponse(status=stream.status, headers=object_headers(stream.meta, query))
         if stream.content_range:
             response.headers["Content-Range"] = stream.content_range
         response.content_length = stream.content_length
-        await response.prepare(request)
-        try:
-            async for chunk in stream.body:
-                await response.write(chunk)
-        except Exception:
-            # Headers are gone already: all that is left is to cut the connection so the client
-            # sees a short body instead of a silently truncated object.
-            log.exception("upstream stream for %s/%s broke mid-body", bucket, key)
-            if request.transport is not None:
-                request.transport.close()
-            return response
-        await response.write_eof()
-        return response
+        return await send_body(request, response, stream.body, f"{bucket}/{key}")
     finally:
         await stream.aclose()
+
+
+async def send_body(request: web.Request, response: web.StreamResponse, body: AsyncIterable[bytes],
+                    what: str) -> web.StreamResponse:
+    """Send the headers, then the upstream's body chunk by chunk."""
+    await response.prepare(request)
+    try:
+        async for chunk in body:
+            await response.write(chunk)
+    except Exception:
+        # Headers are gone already: all that is left is to cut the connection so the client
+        # sees a short body instead of a silently truncated object.
+        log.exception("upstream stream for %s broke mid-body", what)
+        if request.transport is not None:
+            request.transport.close()
+        return response
+    await response.write_eof()
+    return response

@@ -34,14 +34,17 @@ def identify(request: web.Request, address: Address, credentials: Mapping[str, s
     return identity
 
 
-def authorize(identity: Identity | None, bucket: str, settings: BucketConfig, *, write: bool = False) -> None:
-    """Signed callers may do anything the upstream allows; anonymous ones only read public-read buckets."""
+# What `anonymous = "read"` opens: reading objects, processed or not; listing and writing need a signature.
+ANONYMOUS_READS = frozenset({"GetObject", "HeadObject"})
+
+
+def authorize(identity: Identity | None, bucket: str, settings: BucketConfig, operation: str = "GetObject") -> None:
+    """Signed callers may do anything the upstream allows; anonymous ones only read objects of public-read buckets."""
     if identity is not None:
         return
-    if not write and settings.anonymous == "read":
+    if operation in ANONYMOUS_READS and settings.anonymous == "read":
         return
-    what = "write to" if write else "read"
-    raise access_denied(
-        f"Anonymous requests may not {what} bucket {bucket!r}: sign the request with a configured key"
-        + ("" if write else f' or set [buckets.{bucket}] anonymous = "read"') + "."
-    )
+    where = f"bucket {bucket!r}" if bucket else "this service"
+    hint = f' or set [buckets.{bucket}] anonymous = "read"' if operation in ANONYMOUS_READS else ""
+    raise access_denied(f"Anonymous requests may not call {operation} on {where}: sign the request with a "
+                        f"configured key{hint}.")

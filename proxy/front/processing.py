@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 
@@ -12,9 +14,11 @@ from proxy.config import BucketConfig
 from proxy.errors import OssError
 from proxy.front.objects import conditions_from
 from proxy.front.services import Services
+from proxy.process.doc.source import with_key_type
 from proxy.process.grammar import Chain, parse_process
+from proxy.process.registry import Output
 from proxy.process.runner import needed_objects, run_chain
-from proxy.upstream.base import ObjectMeta, Upstream, http_date
+from proxy.upstream.base import Conditions, ObjectMeta, Upstream, http_date
 from proxy.upstream.conditional import Preconditions
 
 
@@ -69,22 +73,41 @@ async def _read_if_exists(upstream: Upstream, bucket: str, key: str,
         raise
 
 
-async def process_object(request: web.Request, svc: Services, bucket: str, key: str,
-                         chain: Chain) -> web.Response:
+@dataclass(frozen=True)
+class Rendition:
+    """A chain's output and the validators it is served with."""
+
+    output: Output
+    etag: str
+    last_modified: datetime
+
+
+async def render(svc: Services, bucket: str, key: str, chain: Chain,
+                 conditions: Conditions | None = None) -> Rendition:
+    """Fetch the source and the objects the chain reads, and run the chain on the worker pool.
+
+    `conditions` are judged against the rendition's own validators before any processing (304/412).
+    """
     limits = svc.config.limits
+    chain = with_key_type(chain, key)  # doc/ steps read the key's extension unless source_ names a type
     extra_keys = needed_objects(chain)
     meta, data = await svc.upstream.read(bucket, key, limits.max_source_bytes)
     resources, resource_etags = await fetch_resources(svc.upstream, bucket, extra_keys, limits.max_source_bytes)
     etag = derived_etag(meta.etag, chain, resource_etags)
-    # The rendition's own validators decide 304/412, before any processing.
-    Preconditions.parse(conditions_from(request, with_range=False)).check(
-        ObjectMeta(meta.size, etag, meta.last_modified)
-    )
+    if conditions is not None:
+        Preconditions.parse(conditions).check(ObjectMeta(meta.size, etag, meta.last_modified))
     output = await svc.pool.run(run_chain, chain, data, meta.content_type, limits, resources)
+    return Rendition(output, etag, meta.last_modified)
+
+
+async def process_object(request: web.Request, svc: Services, bucket: str, key: str,
+                         chain: Chain) -> web.Response:
+    rendition = await render(svc, bucket, key, chain, conditions_from(request, with_range=False))
+    output = rendition.output
     headers = {
         "Content-Type": output.media_type,
-        "ETag": etag,
-        "Last-Modified": http_date(meta.last_modified),
+        "ETag": rendition.etag,
+        "Last-Modified": http_date(rendition.last_modified),
         "Cache-Control": svc.config.server.cache_control,
     }
     if request.method == "HEAD":

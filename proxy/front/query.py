@@ -5,15 +5,20 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 
-def parse_query(raw: str) -> dict[str, str]:
-    """Split `a=1&b&c=x%2Fy` into names → values, each percent-decoded once, `+` left as is.
-
-    The first occurrence of a name wins; a bare name maps to "".
-    """
-    params: dict[str, str] = {}
+def query_pairs(raw: str) -> list[tuple[str, str]]:
+    """Split `a=1&b&c=x%2Fy` into (name, value) pairs in wire order, each percent-decoded once, `+` left
+    as is; a bare name has the value ""."""
+    pairs = []
     for part in raw.split("&"):
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        params.setdefault(unquote(name), unquote(value))
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append((unquote(name), unquote(value)))
+    return pairs
+
+
+def parse_query(raw: str) -> dict[str, str]:
+    """`query_pairs` as names → values; the first occurrence of a name wins."""
+    params: dict[str, str] = {}
+    for name, value in query_pairs(raw):
+        params.setdefault(name, value)
     return params

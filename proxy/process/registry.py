@@ -24,6 +24,7 @@ class ActionSpec:
     the source size an action needs, so a JPEG can be decoded at a reduced scale).
     `needs(values)` names the other objects of the same bucket the action reads (an image
     watermark's key): the server fetches them before the chain runs, since processing does no I/O.
+    `signed_only` actions are refused to anonymous callers (spec §1: IMM-backed doc/, video/info, audio/).
     """
 
     category: str
@@ -35,6 +36,7 @@ class ActionSpec:
     standalone: bool = False
     hint: Callable[..., Any] | None = None
     needs: Callable[[Mapping[str, Any]], tuple[str, ...]] | None = None
+    signed_only: bool = False
 
     def param(self, key: str) -> Param | None:
         return next((p for p in self.params if p.key == key), None)
@@ -47,6 +49,7 @@ class ActionSpec:
 # Actions OSS has that Osprey does not run: they answer a clear 400 naming the action.
 UNSUPPORTED: Mapping[str, frozenset[str]] = {
     "image": frozenset({"faces", "bodies", "cars", "codes", "labels", "score", "blindwatermark"}),
+    "doc": frozenset({"edit"}),  # online editing needs Alibaba's WebOffice (spec §2.2)
 }
 
 

@@ -12,6 +12,8 @@ from proxy.process.registry import NO_RESOURCES, REGISTRY, Output, Registry
 
 # OSS allows three image watermarks on one image (§4.3): the bound on objects fetched besides the source.
 MAX_NEEDED_OBJECTS = 3
+# Categories whose sources are routinely larger than images (limits.max_media_source_bytes).
+MEDIA_CATEGORIES = frozenset({"video", "audio"})
 
 
 def needed_objects(chain: Chain, registry: Registry = REGISTRY) -> tuple[str, ...]:
@@ -30,6 +32,13 @@ def needed_objects(chain: Chain, registry: Registry = REGISTRY) -> tuple[str, ..
             f"The process chain uses {len(keys)} watermark images; at most {MAX_NEEDED_OBJECTS} are allowed."
         )
     return tuple(dict.fromkeys(keys))
+
+
+def max_source_bytes(chain: Chain, limits: Limits) -> int:
+    """The most the server should fetch of the source for `chain`: its first step reads the object."""
+    if chain.steps and chain.steps[0].category in MEDIA_CATEGORIES:
+        return limits.max_media_source_bytes
+    return limits.max_source_bytes
 
 
 def run_chain(chain: Chain, source: bytes, media_type: str, limits: Limits,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -22,6 +22,10 @@ class Conditions:
     if_unmodified_since: str | None = None
 
 
+# Headers an object is stored with that ObjectMeta has no field for; a client may rely on them.
+STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
+
+
 @dataclass(frozen=True)
 class ObjectMeta:
     """What an upstream knows about one object; `etag` keeps its quotes as S3 sends it."""
@@ -29,6 +33,15 @@ class ObjectMeta:
     size: int
     etag: str
     last_modified: datetime
+    content_type: str = "application/octet-stream"
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a write stores beside the bytes: content type, user metadata and the `STORED_HEADERS`."""
+
     content_type: str = "application/octet-stream"
     metadata: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -58,7 +71,8 @@ CHUNK_SIZE = 256 * 1024
 
 
 class ChunkReader:
-    """Yields exactly `length` bytes from `read(n)` and then closes its source.
+    """Yields exactly `length` bytes from `read(n)` (or, for `length=None`, until it returns b"") and then
+    closes its source.
 
     The source is also closed on an error or on `aclose`, even before the first chunk, which a bare
     async generator cannot promise (its `finally` never runs if it was never started).
@@ -66,34 +80,99 @@ class ChunkReader:
 
     def __init__(
         self, read: Callable[[int], Awaitable[bytes]], close: Callable[[], Awaitable[None]],
-        length: int, chunk_size: int = CHUNK_SIZE,
+        length: int | None, chunk_size: int = CHUNK_SIZE,
     ) -> None:
         self._read, self._close = read, close
         self._remaining, self._chunk_size = length, chunk_size
         self._closed = False
 
+    @classmethod
+    def of_bytes(cls, data: bytes) -> ChunkReader:
+        """A body already in memory (a small XML answer)."""
+        view = memoryview(data)
+        offset = 0
+
+        async def read(size: int) -> bytes:
+            nonlocal offset
+            chunk = bytes(view[offset:offset + size])
+            offset += len(chunk)
+            return chunk
+
+        async def close() -> None:
+            view.release()
+
+        return cls(read, close, len(data))
+
     def __aiter__(self) -> ChunkReader:
         return self
 
     async def __anext__(self) -> bytes:
-        if self._remaining <= 0:
+        if self._remaining is not None and self._remaining <= 0:
             await self.aclose()
             raise StopAsyncIteration
+        wanted = self._chunk_size if self._remaining is None else min(self._chunk_size, self._remaining)
         try:
-            chunk = await self._read(min(self._chunk_size, self._remaining))
+            chunk = await self._read(wanted)
         except BaseException:
             await self.aclose()
             raise
         if not chunk:
             await self.aclose()
+            if self._remaining is None:
+                raise StopAsyncIteration
             raise upstream_bad_gateway(f"the object body ended {self._remaining} bytes early")
-        self._remaining -= len(chunk)
+        if self._remaining is not None:
+            self._remaining -= len(chunk)
         return chunk
 
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
             await self._close()
+
+
+@dataclass(frozen=True)
+class ForwardRequest:
+    """One S3 REST call for the upstream to carry out as it stands, re-signed with the upstream's credentials.
+
+    `bucket` is "" for service-level calls and `key` "" for bucket-level ones; `query` holds decoded pairs
+    without the client's signature parameters (a bare name has the value ""); `headers` are S3-spelled and
+    already filtered; `body` streams exactly `content_length` bytes.
+    """
+
+    method: str
+    bucket: str = ""
+    key: str = ""
+    query: tuple[tuple[str, str], ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: AsyncIterable[bytes] | None = None
+    content_length: int = 0
+
+    def param(self, name: str) -> str | None:
+        """The first value of query parameter `name`, or None when absent."""
+        return next((value for key, value in self.query if key == name), None)
+
+    def header(self, name: str) -> str | None:
+        """Case-insensitive lookup in `headers`."""
+        name = name.lower()
+        return next((value for key, value in self.headers.items() if key.lower() == name), None)
+
+
+@dataclass
+class ForwardResponse:
+    """A successful upstream answer: status, lower-cased headers and a body to consume or `aclose`.
+
+    `content_length` is None when the upstream did not say (the front then streams chunked).
+    Failures are raised as `OssError` instead, in the upstream's own code where it has one.
+    """
+
+    status: int
+    headers: Mapping[str, str]
+    body: ChunkReader
+    content_length: int | None
+
+    async def aclose(self) -> None:
+        await self.body.aclose()
 
 
 async def read_capped(
@@ -133,6 +212,13 @@ class Upstream(Protocol):
         """Create a bucket (tests and the demo use it)."""
         ...
 
+    async def forward(self, request: ForwardRequest) -> ForwardResponse:
+        """Carry out any other S3 call (put, copy, delete, list, multipart…) and stream its answer.
+
+        A backend that cannot do an operation raises `unsupported_operation`.
+        """
+        ...
+
     async def ping(self) -> None:
         """Raise `upstream_unavailable` unless the store answers."""
         ...
@@ -166,6 +252,10 @@ def source_too_large(size: int, max_bytes: int) -> OssError:
         "(limits.max_source_bytes).",
         "0040-00000009",
     )
+
+
+def unsupported_operation(operation: str, backend: str) -> OssError:
+    return OssError(501, "NotImplemented", f"{operation} is not supported by the {backend} upstream.")
 
 
 def upstream_unavailable(detail: str) -> OssError:

@@ -11,7 +11,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -19,11 +19,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from proxy.errors import OssError, access_denied, invalid_argument, no_such_bucket, no_such_key
+from proxy.upstream import local_api
 from proxy.upstream.base import (
     ChunkReader,
     Conditions,
+    ForwardRequest,
+    ForwardResponse,
     ObjectMeta,
     ObjectStream,
+    Stored,
     read_capped,
     upstream_unavailable,
 )
@@ -68,7 +72,47 @@ class LocalUpstream:
         self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream",
         metadata: Mapping[str, str] | None = None,
     ) -> str:
-        return await asyncio.to_thread(self._put, bucket, key, data, content_type, metadata or {})
+        meta = await self.write(bucket, key, _once(data), Stored(content_type, dict(metadata or {})))
+        return meta.etag
+
+    async def forward(self, request: ForwardRequest) -> ForwardResponse:
+        """The operations a directory can carry out (see `local_api`); the others answer 501."""
+        return await local_api.forward(self, request)
+
+    async def write(self, bucket: str, key: str, chunks: AsyncIterable[bytes], stored: Stored) -> ObjectMeta:
+        """Stream `chunks` into a staging file, then rename it into place with its sidecar.
+
+        Readers see the old object or the new one, never a part; a failure midway leaves nothing behind.
+        """
+        upload = await asyncio.to_thread(self._start_upload, bucket, key)
+        try:
+            async for chunk in chunks:
+                await asyncio.to_thread(upload.write, chunk)
+            return await asyncio.to_thread(upload.commit, stored)
+        finally:
+            await asyncio.to_thread(upload.discard)
+
+    async def delete(self, bucket: str, key: str) -> None:
+        """Remove an object and its sidecar, and the folders it leaves empty; a missing key is no error."""
+        await asyncio.to_thread(self._delete, bucket, key)
+
+    async def keys(self, bucket: str, prefix: str) -> list[str]:
+        """Every key under `prefix`, in S3's order (UTF-8 byte order)."""
+        return await asyncio.to_thread(self._keys, bucket, prefix)
+
+    async def buckets(self) -> list[tuple[str, datetime]]:
+        """(name, creation time) of every bucket, by name."""
+        return await asyncio.to_thread(self._buckets)
+
+    async def check_bucket(self, bucket: str) -> None:
+        """Raise `NoSuchBucket` unless the bucket exists."""
+        await asyncio.to_thread(self._bucket_dir, bucket)
+
+    async def uploads_dir(self, bucket: str, key: str = "") -> Path:
+        """Where the bucket's unfinished multipart uploads live; a `key` given must be one it can hold."""
+        if key:
+            await asyncio.to_thread(self._resolve, bucket, key)
+        return await asyncio.to_thread(self._bucket_dir, bucket) / META_DIR / "uploads"
 
     async def create_bucket(self, bucket: str) -> None:
         _check_bucket_name(bucket)
@@ -127,32 +171,108 @@ class LocalUpstream:
         with _os_errors(key):
             return _meta(bucket_dir, path, key, path.stat())
 
-    def _put(
-        self, bucket: str, key: str, data: bytes, content_type: str, metadata: Mapping[str, str]
-    ) -> str:
+    def _start_upload(self, bucket: str, key: str) -> _Upload:
+        return _Upload(*self._resolve(bucket, key), key)
+
+    def _delete(self, bucket: str, key: str) -> None:
         bucket_dir, path = self._resolve(bucket, key)
-        staging = bucket_dir / META_DIR / "tmp"
-        with _os_errors(key), _clashes(key):
-            staging.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=staging)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
-                    etag = _etag(os.fstat(out.fileno()))
-                # The sidecar goes first: if the rename below fails it names an ETag no file has.
-                sidecar = {
-                    "etag": etag, "content_type": content_type,
-                    "metadata": {k.lower(): v for k, v in metadata.items()},
-                }
-                _write_atomically(_sidecar(bucket_dir, path), json.dumps(sidecar).encode(), staging)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        return etag
+        with _os_errors(key):
+            if not path.is_file():
+                return
+            _sidecar(bucket_dir, path).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+            for folder in path.parents:
+                if folder == bucket_dir or not folder.is_relative_to(bucket_dir):
+                    break
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break  # not empty (or not ours to remove): the folders above are not empty either
+
+    def _keys(self, bucket: str, prefix: str) -> list[str]:
+        bucket_dir = self._bucket_dir(bucket)
+        folder = prefix.rpartition("/")[0]
+        start = bucket_dir / folder if folder and _REFUSED_SEGMENTS.isdisjoint(folder.split("/")) else bucket_dir
+        if start.is_symlink() or not Path(os.path.realpath(start)).is_relative_to(bucket_dir):
+            start = bucket_dir  # never walk a folder through a link; the walk itself does not follow them
+        found = []
+        for here, folders, files in os.walk(start):
+            inside = Path(here).relative_to(bucket_dir).as_posix()
+            base = "" if inside == "." else inside + "/"
+            if not base:
+                folders[:] = [f for f in folders if f != META_DIR]
+            found += [key for name in files if (key := base + name).startswith(prefix) and _is_text(key)]
+        return sorted(found)
+
+    def _buckets(self) -> list[tuple[str, datetime]]:
+        with _os_errors(""):
+            entries = sorted(os.scandir(self._root), key=lambda e: e.name)
+        return [
+            (e.name, datetime.fromtimestamp(int(e.stat().st_ctime), UTC))
+            for e in entries if e.is_dir() and _BUCKET.fullmatch(e.name) and not e.name.startswith(".")
+        ]
+
+
+class _Upload:
+    """A file being written in the bucket's staging folder (blocking calls: run them in a thread)."""
+
+    def __init__(self, bucket_dir: Path, path: Path, key: str) -> None:
+        self._bucket_dir, self._path, self._key = bucket_dir, path, key
+        self._staging = bucket_dir / META_DIR / "tmp"
+        with _os_errors(key):
+            self._staging.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self._staging)
+        self._tmp: str | None = tmp
+        self._out: BinaryIO | None = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> None:
+        assert self._out is not None, "write after commit"
+        with _os_errors(self._key):
+            self._out.write(data)
+
+    def commit(self, stored: Stored) -> ObjectMeta:
+        assert self._out is not None and self._tmp is not None, "commit twice"
+        with _os_errors(self._key), _clashes(self._key):
+            self._out.flush()
+            os.fsync(self._out.fileno())
+            st = os.fstat(self._out.fileno())
+            self._out.close()
+            self._out = None
+            etag = _etag(st)
+            # The sidecar goes first: if the rename below fails it names an ETag no file has.
+            sidecar = {
+                "etag": etag, "content_type": stored.content_type,
+                "metadata": {k.lower(): v for k, v in stored.metadata.items()},
+                "headers": {k.lower(): v for k, v in stored.headers.items()},
+            }
+            _write_atomically(_sidecar(self._bucket_dir, self._path), json.dumps(sidecar).encode(), self._staging)
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._tmp, self._path)
+            self._tmp = None
+        return ObjectMeta(st.st_size, etag, datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC),
+                          stored.content_type, dict(stored.metadata), dict(stored.headers))
+
+    def discard(self) -> None:
+        """Drop whatever was not committed; a no-op after `commit`."""
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        if self._tmp is not None:
+            Path(self._tmp).unlink(missing_ok=True)
+            self._tmp = None
+
+
+async def _once(data: bytes) -> AsyncIterable[bytes]:
+    yield data
+
+
+def _is_text(key: str) -> bool:
+    """File names that are not UTF-8 cannot be keys."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_bucket_name(bucket: str) -> None:
@@ -173,13 +293,13 @@ def _meta(bucket_dir: Path, path: Path, key: str, st: os.stat_result) -> ObjectM
     if not stat.S_ISREG(st.st_mode):
         raise no_such_key(key)
     etag = _etag(st)
-    content_type, metadata = _load_sidecar(_sidecar(bucket_dir, path), etag) or (
-        mimetypes.guess_type(path.name)[0] or "application/octet-stream", {}
+    stored = _load_sidecar(_sidecar(bucket_dir, path), etag) or Stored(
+        mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     )
     return ObjectMeta(
         size=st.st_size, etag=etag,
         last_modified=datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC),
-        content_type=content_type, metadata=metadata,
+        content_type=stored.content_type, metadata=dict(stored.metadata), headers=dict(stored.headers),
     )
 
 
@@ -194,12 +314,12 @@ def _sidecar(bucket_dir: Path, path: Path) -> Path:
     return bucket_dir / META_DIR / f"{hashlib.sha256(inside).hexdigest()}.json"
 
 
-def _load_sidecar(path: Path, etag: str) -> tuple[str, dict[str, str]] | None:
-    """(content type, metadata) put with the file that has `etag`, or None if absent or stale."""
+def _load_sidecar(path: Path, etag: str) -> Stored | None:
+    """What was put with the file that has `etag`, or None if absent or stale."""
     try:
         stored = json.loads(path.read_bytes())
         if stored["etag"] == etag:
-            return str(stored["content_type"]), dict(stored["metadata"])
+            return Stored(str(stored["content_type"]), dict(stored["metadata"]), dict(stored.get("headers", {})))
     except (OSError, ValueError, TypeError, KeyError):
         pass
     return None

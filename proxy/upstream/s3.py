@@ -3,54 +3,40 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import AsyncExitStack, contextmanager
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from contextlib import AsyncExitStack
+from datetime import UTC
 from typing import Any
 
 import aiohttp
 from aiobotocore.config import AioConfig
+from aiobotocore.credentials import AioCredentials
 from aiobotocore.session import AioSession
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    HTTPClientError,
-    ReadTimeoutError,
-)
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from proxy.config import UpstreamConfig
-from proxy.errors import OssError, no_such_bucket, no_such_key
+from proxy.errors import OssError, no_such_bucket
 from proxy.upstream.base import (
+    STORED_HEADERS,
     ChunkReader,
     Conditions,
+    ForwardRequest,
+    ForwardResponse,
     ObjectMeta,
     ObjectStream,
-    invalid_range,
-    not_modified,
-    precondition_failed,
     read_capped,
-    upstream_bad_gateway,
-    upstream_timeout,
     upstream_unavailable,
 )
-from proxy.upstream.conditional import ETagList, Preconditions, parse_http_date, parse_range
-
-# Response headers a client may rely on that ObjectMeta has no field for.
-_PASSED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language",
-                   "expires")
-# Refusals of Osprey's own upstream credentials: a proxy misconfiguration, not the client's fault.
-_CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AuthorizationHeaderMalformed",
-                     "ExpiredToken", "InvalidToken", "RequestTimeTooSkewed"}
-_EPOCH = datetime.fromtimestamp(0, UTC)
+from proxy.upstream.conditional import ETagList, Preconditions, parse_range
+from proxy.upstream.s3errors import EPOCH, translated, translated_read
+from proxy.upstream.s3rest import S3Rest
 
 
 class S3Upstream:
     """One long-lived client whose pool every request shares; build it with `open`."""
 
-    def __init__(self, client: Any, stack: AsyncExitStack, cfg: UpstreamConfig) -> None:
-        self._client, self._stack, self._cfg = client, stack, cfg
+    def __init__(self, client: Any, rest: S3Rest, stack: AsyncExitStack, cfg: UpstreamConfig) -> None:
+        self._client, self._rest, self._stack, self._cfg = client, rest, stack, cfg
 
     @classmethod
     async def open(cls, cfg: UpstreamConfig, session: AioSession | None = None) -> S3Upstream:
@@ -68,12 +54,22 @@ class S3Upstream:
         if cfg.access_key_id:
             keys = {"aws_access_key_id": cfg.access_key_id,
                     "aws_secret_access_key": cfg.secret_access_key}
+        session = session or AioSession()
         stack = AsyncExitStack()
-        client = await stack.enter_async_context((session or AioSession()).create_client(
+        client = await stack.enter_async_context(session.create_client(
             "s3", region_name=cfg.region or None, endpoint_url=cfg.endpoint or None,
             config=config, **keys,
         ))
-        return cls(client, stack, cfg)
+        # The pass-through signs with the same keys the client resolved: configured, or the session's chain.
+        credentials = (AioCredentials(cfg.access_key_id, cfg.secret_access_key) if cfg.access_key_id
+                       else await session.get_credentials())
+        http = await stack.enter_async_context(aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=cfg.max_connections),
+            timeout=aiohttp.ClientTimeout(sock_connect=cfg.connect_timeout_s, sock_read=cfg.read_timeout_s),
+            auto_decompress=False,  # bodies pass through as stored, Content-Encoding and all
+        ))
+        rest = S3Rest(http, client.meta.endpoint_url, client.meta.region_name, cfg.addressing_style, credentials)
+        return cls(client, rest, stack, cfg)
 
     async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
         conditions = conditions or Conditions()
@@ -82,7 +78,7 @@ class S3Upstream:
         params = _forwardable(preconditions)
         if wanted is not None:
             params["Range"] = wanted.header
-        with _translated(bucket, key):
+        with translated(bucket, key):
             answer = await self._client.get_object(Bucket=bucket, Key=key, **params)
         body = answer["Body"]
         try:
@@ -92,14 +88,14 @@ class S3Upstream:
             await body.aclose()
             raise
         length = answer["ContentLength"]
-        reader = ChunkReader(_translated_read(body.read, bucket, key), body.aclose, length)
+        reader = ChunkReader(translated_read(body.read, bucket, key), body.aclose, length)
         content_range = answer.get("ContentRange")
         return ObjectStream(206 if content_range else 200, meta, length, reader, content_range)
 
     async def head(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectMeta:
         preconditions = Preconditions.parse(conditions or Conditions())
         try:
-            with _translated(bucket, key):
+            with translated(bucket, key):
                 answer = await self._client.head_object(
                     Bucket=bucket, Key=key, **_forwardable(preconditions)
                 )
@@ -118,7 +114,7 @@ class S3Upstream:
         self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream",
         metadata: Mapping[str, str] | None = None,
     ) -> str:
-        with _translated(bucket, key):
+        with translated(bucket, key):
             answer = await self._client.put_object(
                 Bucket=bucket, Key=key, Body=data, ContentType=content_type,
                 Metadata=dict(metadata or {}),
@@ -130,11 +126,14 @@ class S3Upstream:
         if self._cfg.region and self._cfg.region != "us-east-1":
             params["CreateBucketConfiguration"] = {"LocationConstraint": self._cfg.region}
         try:
-            with _translated(bucket, ""):
+            with translated(bucket, ""):
                 await self._client.create_bucket(Bucket=bucket, **params)
         except OssError as err:
             if err.code != "BucketAlreadyOwnedByYou":
                 raise
+
+    async def forward(self, request: ForwardRequest) -> ForwardResponse:
+        return await self._rest.forward(request)
 
     async def ping(self) -> None:
         """Bounded by the connect timeout, retries included: a readiness probe must answer fast."""
@@ -154,7 +153,7 @@ class S3Upstream:
         Only its own 404 changes the answer; any other failure leaves the key's 404 standing.
         """
         try:
-            with _translated(bucket, ""):
+            with translated(bucket, ""):
                 await self._client.head_bucket(Bucket=bucket)
         except OssError as err:
             if err.status == 404:
@@ -188,76 +187,8 @@ def _meta(answer: Mapping[str, Any]) -> ObjectMeta:
     size = int(content_range.rpartition("/")[2]) if content_range else answer["ContentLength"]
     return ObjectMeta(
         size=size, etag=answer.get("ETag", ""),
-        last_modified=(answer.get("LastModified") or _EPOCH).astimezone(UTC),
+        last_modified=(answer.get("LastModified") or EPOCH).astimezone(UTC),
         content_type=answer.get("ContentType") or "application/octet-stream",
         metadata=dict(answer.get("Metadata") or {}),
-        headers={name: headers[name] for name in _PASSED_HEADERS if name in headers},
+        headers={name: headers[name] for name in STORED_HEADERS if name in headers},
     )
-
-
-def _translated_read(
-    read: Callable[[int], Awaitable[bytes]], bucket: str, key: str
-) -> Callable[[int], Awaitable[bytes]]:
-    async def guarded(size: int) -> bytes:
-        with _translated(bucket, key):
-            return await read(size)
-
-    return guarded
-
-
-@contextmanager
-def _translated(bucket: str, key: str) -> Iterator[None]:
-    """botocore and aiohttp failures as the OSS errors the front renders."""
-    try:
-        yield
-    except ClientError as exc:
-        raise _from_answer(exc.response, bucket, key) from exc
-    except (ConnectTimeoutError, ReadTimeoutError, TimeoutError) as exc:
-        raise upstream_timeout(type(exc).__name__) from exc
-    except aiohttp.ClientPayloadError as exc:  # an answer cut short or garbled, not a lost store
-        raise upstream_bad_gateway(type(exc).__name__) from exc
-    except (BotoConnectionError, HTTPClientError, aiohttp.ClientError) as exc:
-        raise upstream_unavailable(type(exc).__name__) from exc
-    except BotoCoreError as exc:
-        raise upstream_bad_gateway(type(exc).__name__) from exc
-
-
-def _from_answer(response: Mapping[str, Any], bucket: str, key: str) -> OssError:
-    error = response.get("Error", {})
-    metadata = response.get("ResponseMetadata", {})
-    headers = metadata.get("HTTPHeaders", {})
-    status = metadata.get("HTTPStatusCode", 0)
-    code = error.get("Code", "")
-    if status == 304:
-        return _not_modified(headers)
-    if status == 412:
-        return precondition_failed()
-    if status == 416:
-        return invalid_range(_size_of_416(error, headers))
-    if code == "NoSuchBucket":
-        return no_such_bucket(bucket)
-    if status == 404:
-        return no_such_key(key)
-    if code in _CREDENTIAL_CODES:
-        return upstream_bad_gateway(f"the upstream refused the proxy's credentials ({code})")
-    if status == 503:
-        return upstream_unavailable(code or "503")
-    if 400 <= status < 500:
-        return OssError(status, code or str(status), error.get("Message") or code)
-    return upstream_bad_gateway(f"{status} {code}".strip())
-
-
-def _not_modified(headers: Mapping[str, str]) -> OssError:
-    """The 304 carries the validators S3 sent, and only those."""
-    last_modified = parse_http_date(headers.get("last-modified"))
-    err = not_modified(ObjectMeta(0, headers.get("etag", ""), last_modified or _EPOCH))
-    err.extra = {name: value for name, value in err.extra.items() if headers.get(name.lower())}
-    return err
-
-
-def _size_of_416(error: Mapping[str, str], headers: Mapping[str, str]) -> int | None:
-    """S3 names the size in the error body; some stores use `Content-Range: bytes */size`."""
-    for text in (error.get("ActualObjectSize"), headers.get("content-range", "").rpartition("/")[2]):
-        if text and text.isdigit():
-            return int(text)
-    return None

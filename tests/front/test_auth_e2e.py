@@ -11,27 +11,20 @@ import boto3
 import oss2
 import pytest
 import requests
-from botocore.config import Config as BotoConfig
 from PIL import Image
 
+from .clients import in_thread as _in_thread
+from .clients import oss_bucket, s3_client
 from .conftest import CLIENT_KEY, CLIENT_SECRET
 from .xml import error_of
 
 
 def _boto3(client, key=CLIENT_KEY, secret=CLIENT_SECRET):
-    return boto3.client(
-        "s3", endpoint_url=str(client.make_url("/")).rstrip("/"), region_name="us-east-1",
-        aws_access_key_id=key, aws_secret_access_key=secret,
-        config=BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
+    return s3_client(client.make_url("/"), key, secret)
 
 
 def _oss(client, auth, bucket="vault"):
-    return oss2.Bucket(auth, str(client.make_url("/")).rstrip("/"), bucket, region="cn-hangzhou")
-
-
-async def _in_thread(fn, *args, **kwargs):
-    return await asyncio.to_thread(fn, *args, **kwargs)
+    return oss_bucket(client.make_url("/"), auth, bucket)
 
 
 async def test_boto3_signed_get_reads_a_private_bucket(make_client):

@@ -134,16 +134,18 @@ async def test_traversal_in_the_url_never_leaves_the_root(make_client, local_roo
         assert b"should never be served" not in await resp.read()
 
 
-async def test_reserved_paths_and_unsupported_methods(make_client, local_root):
+async def test_reserved_paths_anonymous_writes_and_methods_outside_the_api(make_client, local_root):
     client = await make_client()
     assert (await client.get("/_osprey/healthz")).status == 200
     ready = await client.get("/_osprey/readyz")
     assert ready.status == 200 and (await ready.json())["status"] == "ready"
     put = await client.put("/photos/new.txt", data=b"x")
-    assert put.status == 405 and (await error_of(put))["Code"] == "MethodNotAllowed"
+    assert put.status == 403 and (await error_of(put))["Code"] == "AccessDenied"
     assert not (local_root / "photos" / "new.txt").exists()
     listing = await client.get("/photos")
-    assert listing.status == 501
+    assert listing.status == 403  # anonymous = "read" opens objects, not the listing
+    patch = await client.patch("/photos/red.jpg", data=b"x")
+    assert patch.status == 405 and (await error_of(patch))["Code"] == "MethodNotAllowed"
 
 
 async def test_readyz_is_503_when_the_upstream_is_gone(aiohttp_client, tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from proxy.errors import OssError
-from proxy.upstream.base import Conditions
+from proxy.upstream.base import Conditions, ForwardRequest
 from proxy.upstream.local import META_DIR, LocalUpstream
 
 SECRET = b"outside the root"
@@ -209,3 +209,15 @@ async def test_closed_streams_release_their_files(local: LocalUpstream) -> None:
         await local.read("photos", "a.bin", 2 * 1024 * 1024)
 
     assert len(os.listdir("/proc/self/fd")) == open_files
+
+
+async def test_listing_never_shows_what_lies_behind_links_out_of_the_bucket(local: LocalUpstream, root: Path) -> None:
+    photos = root / "photos"
+    (photos / "real.txt").write_bytes(b"inside")
+    os.symlink(root.parent / "outside", photos / "out-dir")
+    os.symlink(root.parent / "outside" / "secret.txt", photos / "out-file.txt")
+    for prefix in ("", "out-dir/"):
+        answer = await local.forward(ForwardRequest("GET", "photos", query=(("prefix", prefix),)))
+        body = b"".join([chunk async for chunk in answer.body])
+        assert b"secret" not in body
+        assert (b"<Key>real.txt</Key>" in body) == (prefix == "")

@@ -1,0 +1,162 @@
+"""Request bodies as the upstream should get them: aws-chunked framing decoded, every digest the client
+declared checked, and the last piece held back until all of them hold.
+
+The upstream sees an exact Content-Length, so holding back the end means a body that fails a check never
+completes: the upload breaks off and nothing is stored, whichever backend is behind.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import re
+import zlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiohttp import web
+
+from proxy.auth import AwsChunkedDecoder, Identity, decoder_for
+from proxy.errors import OssError, invalid_argument
+from proxy.upstream.base import CHUNK_SIZE
+
+log = logging.getLogger("osprey.front")
+
+_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
+CHECKSUM_PREFIX = "x-amz-checksum-"
+
+
+class _Hash(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+    def digest(self) -> bytes: ...
+
+
+class _Crc32:
+    """zlib's CRC-32 behind hashlib's interface; S3 sends it as 4 big-endian bytes in Base64."""
+
+    def __init__(self) -> None:
+        self._value = 0
+
+    def update(self, data: bytes, /) -> None:
+        self._value = zlib.crc32(data, self._value)
+
+    def digest(self) -> bytes:
+        return self._value.to_bytes(4, "big")
+
+
+# The checksum algorithms Osprey can verify itself; others (crc32c, crc64nvme) reach S3 as headers only.
+_CHECKSUMS: dict[str, Callable[[], _Hash]] = {"crc32": _Crc32, "sha1": hashlib.sha1, "sha256": hashlib.sha256}
+
+
+@dataclass
+class _Check:
+    """One digest of the payload and the value the client declared for it (known at the end for trailers)."""
+
+    name: str
+    hash: _Hash
+    expected: str | None
+    render: Callable[[bytes], str]
+    code: str
+
+    def verify(self) -> None:
+        if self.expected is None:
+            raise invalid_argument(f"The {self.name} trailer announced in x-amz-trailer never came.")
+        if self.render(self.hash.digest()) != self.expected:
+            raise OssError(400, self.code, f"The {self.name} you specified did not match the calculated one.")
+
+
+def request_body(request: web.Request, identity: Identity | None) -> tuple[AsyncIterator[bytes], int]:
+    """The payload to forward and its exact length; raises before reading when the framing is unusable."""
+    decoded_length = _decoded_length(request)
+    decoder = decoder_for(identity, decoded_length) if identity is not None else None
+    length = decoded_length if decoder is not None else request.content_length
+    if length is None:
+        raise OssError(411, "MissingContentLength",
+                       "Uploads need a Content-Length (or x-amz-decoded-content-length for aws-chunked bodies).")
+    checks = _checks(request, identity)
+    trailer = request.headers.get("x-amz-trailer", "").strip().lower() if decoder is not None else ""
+    if trailer.startswith(CHECKSUM_PREFIX) and trailer[len(CHECKSUM_PREFIX):] in _CHECKSUMS:
+        checks.append(_checksum_check(trailer, None))
+    elif trailer:
+        log.info("not verifying the %s trailer: Osprey has no implementation of it", trailer)
+    return _verified(request.content.iter_chunked(CHUNK_SIZE), decoder, checks, length), length
+
+
+def _decoded_length(request: web.Request) -> int | None:
+    text = request.headers.get("x-amz-decoded-content-length")
+    if text is None:
+        return None
+    if not text.isdigit():
+        raise invalid_argument("x-amz-decoded-content-length must be a byte count.",
+                               ArgumentName="x-amz-decoded-content-length", ArgumentValue=text)
+    return int(text)
+
+
+def _checks(request: web.Request, identity: Identity | None) -> list[_Check]:
+    """The digests declared up front: a signed payload hash, Content-MD5, x-amz-checksum-* headers."""
+    checks = []
+    if identity is not None and _HEX_SHA256.fullmatch(identity.content_sha256):
+        checks.append(_Check("x-amz-content-sha256", hashlib.sha256(), identity.content_sha256,
+                             bytes.hex, "XAmzContentSHA256Mismatch"))
+    md5 = request.headers.get("Content-MD5")
+    if md5 is not None:
+        _check_base64("Content-MD5", md5, 16, "InvalidDigest")
+        checks.append(_Check("Content-MD5", hashlib.md5(), md5.strip(), _b64, "BadDigest"))
+    for name, value in request.headers.items():
+        name = name.lower()
+        if name.startswith(CHECKSUM_PREFIX) and name[len(CHECKSUM_PREFIX):] in _CHECKSUMS:
+            checks.append(_checksum_check(name, value.strip()))
+    return checks
+
+
+def _checksum_check(header: str, expected: str | None) -> _Check:
+    algorithm = header[len(CHECKSUM_PREFIX):]
+    digest = _CHECKSUMS[algorithm]()
+    if expected is not None:
+        _check_base64(header, expected, len(digest.digest()), "InvalidRequest")
+    return _Check(header, digest, expected, _b64, "BadDigest")
+
+
+async def _verified(
+    source: AsyncIterator[bytes], decoder: AwsChunkedDecoder | None, checks: list[_Check], length: int,
+) -> AsyncIterator[bytes]:
+    held, seen = b"", 0
+    async for raw in source:
+        piece = decoder.feed(raw) if decoder is not None else raw
+        if not piece:
+            continue
+        seen += len(piece)
+        if seen > length:
+            raise OssError(400, "IncompleteBody", f"The body has more than the {length} bytes it declared.")
+        for check in checks:
+            check.hash.update(piece)
+        if held:
+            yield held
+        held = piece
+    if decoder is not None:
+        decoder.finish()
+        for check in checks:
+            check.expected = decoder.trailers.get(check.name, check.expected)
+    if seen != length:
+        raise OssError(400, "IncompleteBody", f"The body ended after {seen} of its {length} bytes.")
+    for check in checks:
+        check.verify()
+    if held:
+        yield held
+
+
+def _check_base64(name: str, value: str, size: int, code: str) -> None:
+    try:
+        valid = len(base64.b64decode(value.strip(), validate=True)) == size
+    except (binascii.Error, ValueError):
+        valid = False
+    if not valid:
+        raise OssError(400, code, f"The {name} you specified is not valid.")
+
+
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode("ascii")

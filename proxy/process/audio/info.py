@@ -1,0 +1,17 @@
+"""audio/info (spec §3.2): the same DetectMediaMeta JSON as video/info; its AudioStreams carry the
+sample rate, channels, layout, sample format, bitrate and duration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from proxy.limits import Limits
+from proxy.process.media.meta import detect_media_meta
+from proxy.process.registry import ActionSpec, Output
+
+
+def apply(data: bytes, args: dict[str, Any], limits: Limits) -> Output:
+    return detect_media_meta(data, limits)
+
+
+SPEC = ActionSpec("audio", "info", (), apply, standalone=True, signed_only=True)

@@ -1,0 +1,16 @@
+"""video/info (spec §3.2): the source's container and streams as IMM DetectMediaMeta JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from proxy.limits import Limits
+from proxy.process.media.meta import detect_media_meta
+from proxy.process.registry import ActionSpec, Output
+
+
+def apply(data: bytes, args: dict[str, Any], limits: Limits) -> Output:
+    return detect_media_meta(data, limits)
+
+
+SPEC = ActionSpec("video", "info", (), apply, standalone=True, signed_only=True)
