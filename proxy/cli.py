@@ -126,7 +126,8 @@ def _process(args: argparse.Namespace) -> int:
     from proxy.limits import Limits
     from proxy.process.doc.source import with_key_type
     from proxy.process.grammar import parse_process
-    from proxy.process.runner import run_chain
+    from proxy.process.runner import max_source_bytes, run_chain
+    from proxy.upstream.base import source_too_large
 
     limits = Limits()
     source = Path(args.input).read_bytes()
@@ -135,8 +136,8 @@ def _process(args: argparse.Namespace) -> int:
         chain = with_key_type(parse_process(args.process, max_actions=limits.max_chain), args.input)
         if chain.style is not None:
             raise OssError(400, "InvalidArgument", "styles need a bucket; give the style's process string instead")
-        if len(source) > limits.max_source_bytes:
-            raise OssError(400, "ImageTooLarge", f"{args.input} is larger than {limits.max_source_bytes} bytes")
+        if len(source) > max_source_bytes(chain, limits):
+            raise source_too_large(len(source), max_source_bytes(chain, limits))
         output = run_chain(chain, source, media_type, limits)
     except OssError as err:
         print(f"osprey process: {err.code}: {err.message}", file=sys.stderr)

@@ -58,6 +58,8 @@ class BucketConfig:
 @dataclass(frozen=True)
 class CacheConfig:
     max_bytes: int = 256 * 1024 * 1024
+    max_entry_bytes: int = 32 * 1024 * 1024
+    source_max_bytes: int = 128 * 1024 * 1024
     revalidate_after_s: float = 0.0
 
 
@@ -87,7 +89,9 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "buckets.anonymous": ("none", "read"),
     "server.log_level": ("debug", "info", "warning", "error"),
 }
-_NON_NEGATIVE = {"cache.max_bytes", "cache.revalidate_after_s", "limits.workers", "server.port"}
+_NON_NEGATIVE = {
+    "cache.max_bytes", "cache.source_max_bytes", "cache.revalidate_after_s", "limits.workers", "server.port",
+}
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _STYLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
 _DELIMITERS = set("-_/!")

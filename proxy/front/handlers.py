@@ -11,7 +11,7 @@ from proxy.errors import OssError, bad_request
 from proxy.front.addressing import Address, resolve_address, split_style
 from proxy.front.objects import head_object, stream_object
 from proxy.front.passthrough import AUTH_PARAMS, forward
-from proxy.front.policy import authorize, identify
+from proxy.front.policy import authorize, authorize_chain, identify
 from proxy.front.processing import parse_request_chain, process_object
 from proxy.front.query import parse_query
 from proxy.front.saveas import save_as
@@ -58,6 +58,7 @@ async def read_object(request: web.Request, svc: Services, address: Address, ide
         chain = parse_request_chain(
             query.get(PROCESS, ""), style, address.bucket, settings, svc.config.limits.max_chain
         )
+        authorize_chain(identity, chain)
         return await process_object(request, svc, address.bucket, key, chain)
     if request.method == "HEAD":
         return await head_object(request, svc.upstream, address.bucket, key, query)

@@ -12,6 +12,8 @@ from proxy.auth import Identity, SignedRequest, verify
 from proxy.config import BucketConfig
 from proxy.errors import access_denied
 from proxy.front.addressing import Address
+from proxy.process.grammar import Chain
+from proxy.process.registry import REGISTRY
 
 log = logging.getLogger("osprey.auth")
 
@@ -48,3 +50,14 @@ def authorize(identity: Identity | None, bucket: str, settings: BucketConfig, op
     hint = f' or set [buckets.{bucket}] anonymous = "read"' if operation in ANONYMOUS_READS else ""
     raise access_denied(f"Anonymous requests may not call {operation} on {where}: sign the request with a "
                         f"configured key{hint}.")
+
+
+def authorize_chain(identity: Identity | None, chain: Chain) -> None:
+    """Document, media-info and audio actions need a signed request, as on OSS (spec §1)."""
+    if identity is not None:
+        return
+    for action in chain.actions():
+        spec = REGISTRY.get(action.category, action.name)
+        if spec is not None and spec.signed_only:
+            raise access_denied(f"{action.category}/{action.name} needs a signed request; anonymous callers may "
+                                "only run image/ actions and video/snapshot.")

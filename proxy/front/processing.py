@@ -5,20 +5,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from aiohttp import web
 
 from proxy.config import BucketConfig
 from proxy.errors import OssError
 from proxy.front.objects import conditions_from
-from proxy.front.services import Services
+from proxy.front.services import Rendition, Services
 from proxy.process.doc.source import with_key_type
 from proxy.process.grammar import Chain, parse_process
-from proxy.process.registry import Output
-from proxy.process.runner import needed_objects, run_chain
-from proxy.upstream.base import Conditions, ObjectMeta, Upstream, http_date
+from proxy.process.runner import max_source_bytes, needed_objects, run_chain
+from proxy.upstream.base import Conditions, ObjectMeta, http_date
 from proxy.upstream.conditional import Preconditions
 
 
@@ -47,57 +44,78 @@ def derived_etag(source_etag: str, chain: Chain, resource_etags: Sequence[str] =
     return f'"{hashlib.sha256(text.encode()).hexdigest()[:32]}"'
 
 
-async def fetch_resources(upstream: Upstream, bucket: str, keys: Sequence[str],
-                          max_bytes: int) -> tuple[dict[str, bytes], tuple[str, ...]]:
-    """The other objects a chain reads (watermark images), fetched together, and their ETags.
-
-    A missing one is left out, so the action answers with its own error code (EC 0040-00000025).
-    """
-    results = await asyncio.gather(
-        *(_read_if_exists(upstream, bucket, key, max_bytes) for key in keys), return_exceptions=True,
-    )
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    found = {key: result for key, result in zip(keys, results, strict=True) if result is not None}
-    return {key: data for key, (_meta, data) in found.items()}, tuple(meta.etag for meta, _data in found.values())
+async def current_meta(svc: Services, bucket: str, key: str) -> ObjectMeta:
+    """The object's metadata as the upstream has it now (a HEAD), or as trusted for `revalidate_after_s`."""
+    known = svc.known
+    if known is not None and (bucket, key) in known:
+        return known[(bucket, key)]
+    meta = await svc.upstream.head(bucket, key)
+    if known is not None:
+        known[(bucket, key)] = meta
+    return meta
 
 
-async def _read_if_exists(upstream: Upstream, bucket: str, key: str,
-                          max_bytes: int) -> tuple[ObjectMeta, bytes] | None:
+async def _meta_if_exists(svc: Services, bucket: str, key: str) -> ObjectMeta | None:
     try:
-        return await upstream.read(bucket, key, max_bytes)
+        return await current_meta(svc, bucket, key)
     except OssError as err:
         if err.code == "NoSuchKey":
             return None
         raise
 
 
-@dataclass(frozen=True)
-class Rendition:
-    """A chain's output and the validators it is served with."""
-
-    output: Output
-    etag: str
-    last_modified: datetime
+async def read_source(svc: Services, bucket: str, key: str, meta: ObjectMeta, max_bytes: int) -> bytes:
+    """The object's bytes for `meta.etag`, from the source cache or the upstream (size-capped)."""
+    cached = svc.sources.get((bucket, key, meta.etag))
+    if cached is not None:
+        return cached[1]
+    fresh, data = await svc.upstream.read(bucket, key, max_bytes)
+    svc.sources.put((bucket, key, fresh.etag), (fresh, data))
+    if fresh.etag != meta.etag:
+        # Overwritten between the HEAD and the GET: the caller's key no longer names these bytes.
+        raise OssError(503, "ServiceUnavailable", f"{key!r} changed while it was read; retry the request.")
+    return data
 
 
 async def render(svc: Services, bucket: str, key: str, chain: Chain,
                  conditions: Conditions | None = None) -> Rendition:
-    """Fetch the source and the objects the chain reads, and run the chain on the worker pool.
+    """The rendition of `chain` on the object: validators first, then the cache, then one computation.
 
-    `conditions` are judged against the rendition's own validators before any processing (304/412).
+    The ETag comes from the current source ETag (a HEAD, no body), so `conditions` answer 304/412 and a
+    cache hit is served before any body is fetched; identical concurrent misses share one computation.
     """
     limits = svc.config.limits
     chain = with_key_type(chain, key)  # doc/ steps read the key's extension unless source_ names a type
     extra_keys = needed_objects(chain)
-    meta, data = await svc.upstream.read(bucket, key, limits.max_source_bytes)
-    resources, resource_etags = await fetch_resources(svc.upstream, bucket, extra_keys, limits.max_source_bytes)
-    etag = derived_etag(meta.etag, chain, resource_etags)
+    meta, *extra_metas = await asyncio.gather(
+        current_meta(svc, bucket, key), *(_meta_if_exists(svc, bucket, k) for k in extra_keys)
+    )
+    resources = {k: m for k, m in zip(extra_keys, extra_metas, strict=True) if m is not None}
+    etag = derived_etag(meta.etag, chain, [m.etag for m in resources.values()])
     if conditions is not None:
         Preconditions.parse(conditions).check(ObjectMeta(meta.size, etag, meta.last_modified))
-    output = await svc.pool.run(run_chain, chain, data, meta.content_type, limits, resources)
-    return Rendition(output, etag, meta.last_modified)
+    cache_key = (bucket, key, etag)
+    hit = svc.renditions.get(cache_key)
+    if hit is not None:
+        svc.metrics.cache_requests.labels("hit").inc()
+        return hit
+
+    async def compute() -> Rendition:
+        max_bytes = max_source_bytes(chain, limits)
+        data, *extra = await asyncio.gather(
+            read_source(svc, bucket, key, meta, max_bytes),
+            *(read_source(svc, bucket, k, m, limits.max_source_bytes) for k, m in resources.items()),
+        )
+        output = await svc.pool.run(
+            run_chain, chain, data, meta.content_type, limits, dict(zip(resources, extra, strict=True))
+        )
+        rendition = Rendition(output, etag, meta.last_modified)
+        svc.renditions.put(cache_key, rendition)
+        return rendition
+
+    rendition, coalesced = await svc.flights.run(cache_key, compute)
+    svc.metrics.cache_requests.labels("coalesced" if coalesced else "miss").inc()
+    return rendition
 
 
 async def process_object(request: web.Request, svc: Services, bucket: str, key: str,

@@ -4,24 +4,53 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from aiohttp import web
+from cachetools import TTLCache
 
+from proxy.cache import ByteLRU, SingleFlight
 from proxy.config import Config
-from proxy.upstream.base import Upstream
+from proxy.metrics import Metrics
+from proxy.process.registry import Output
+from proxy.upstream.base import ObjectMeta, Upstream
 from proxy.workers import WorkerPool
+
+KNOWN_ETAGS = 100_000
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """A chain's output and the validators it is served with."""
+
+    output: Output
+    etag: str
+    last_modified: datetime
 
 
 @dataclass
 class Services:
+    """The long-lived parts of one server: upstream, workers, caches, metrics."""
+
     config: Config
     upstream: Upstream
     pool: WorkerPool
+    metrics: Metrics = field(default_factory=Metrics)
     credentials: Mapping[str, str] = field(init=False)
+    renditions: ByteLRU[Rendition] = field(init=False)
+    sources: ByteLRU[tuple[ObjectMeta, bytes]] = field(init=False)
+    flights: SingleFlight[Any] = field(default_factory=SingleFlight)
+    known: TTLCache | None = field(init=False)
 
     def __post_init__(self) -> None:
+        cache = self.config.cache
         # Access key id → secret: the keys clients sign with, looked up on every signed request.
         self.credentials = {c.access_key_id: c.secret_access_key for c in self.config.credentials}
+        self.renditions = ByteLRU(cache.max_bytes, cache.max_entry_bytes, lambda r: len(r.output.body))
+        self.sources = ByteLRU(cache.source_max_bytes, cache.max_entry_bytes, lambda s: len(s[1]))
+        # (bucket, key) → metadata trusted without asking the upstream, for revalidate_after_s seconds.
+        self.known = TTLCache(KNOWN_ETAGS, cache.revalidate_after_s) if cache.revalidate_after_s > 0 else None
 
 
 SERVICES = web.AppKey("services", Services)

@@ -249,7 +249,7 @@ def source_too_large(size: int, max_bytes: int) -> OssError:
     return OssError(
         400, "ImageTooLarge",
         f"The source object has {size} bytes, more than the {max_bytes} bytes allowed for processing "
-        "(limits.max_source_bytes).",
+        "(limits.max_source_bytes; limits.max_media_source_bytes for video and audio).",
         "0040-00000009",
     )
 
