@@ -53,6 +53,7 @@ class BucketConfig:
     anonymous: str = "none"
     styles: Mapping[str, str] = field(default_factory=dict)
     style_delimiters: str = ""
+    auto_format: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "upstream.type": ("local", "s3"),
     "upstream.addressing_style": ("path", "virtual", "auto"),
     "buckets.anonymous": ("none", "read"),
+    "buckets.auto_format": ("avif", "webp"),
     "server.log_level": ("debug", "info", "warning", "error"),
 }
 _NON_NEGATIVE = {
@@ -117,6 +119,15 @@ def _coerce(key: str, value: Any, kind: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _fail(key, value, "a number")
         value = float(value)
+    elif kind == "tuple[str, ...]":
+        items = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
+            raise _fail(key, value, "a list of strings")
+        allowed = _CHOICES.get(re.sub(r"^buckets\.[^.]+\.", "buckets.", key), ())
+        bad = [v for v in items if allowed and v not in allowed]
+        if bad:
+            raise _fail(key, value, "a list of " + ", ".join(repr(c) for c in allowed))
+        return tuple(items)
     elif not isinstance(value, str):
         raise _fail(key, value, "a string")
     choices = _CHOICES.get(re.sub(r"^buckets\.[^.]+\.", "buckets.", key))
@@ -199,10 +210,10 @@ def _env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str,
 
 def _split_bucket_var(var: str, rest: str) -> tuple[str, str]:
     """`OSPREY_BUCKETS_MY_PHOTOS_ANONYMOUS` → ("my-photos", "anonymous"): bucket names have no `_`."""
-    for setting in ("style_delimiters", "anonymous", "styles"):
+    for setting in ("style_delimiters", "anonymous", "styles", "auto_format"):
         if rest.endswith("_" + setting):
             return rest[: -len(setting) - 1].replace("_", "-"), setting
-    raise _fail(var, "", "OSPREY_BUCKETS_<NAME>_<ANONYMOUS|STYLES|STYLE_DELIMITERS>")
+    raise _fail(var, "", "OSPREY_BUCKETS_<NAME>_<ANONYMOUS|STYLES|STYLE_DELIMITERS|AUTO_FORMAT>")
 
 
 def parse_config(raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Config:

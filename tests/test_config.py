@@ -35,6 +35,7 @@ def test_environment_overrides_every_section():
         "OSPREY_BUCKETS_MY_PHOTOS_ANONYMOUS": "read",
         "OSPREY_BUCKETS_MY_PHOTOS_STYLES": '{thumb = "image/resize,w_10"}',
         "OSPREY_BUCKETS_MY_PHOTOS_STYLE_DELIMITERS": "!-",
+        "OSPREY_BUCKETS_MY_PHOTOS_AUTO_FORMAT": "avif, webp",
     }
     config = parse_config({"server": {"port": 1}}, environ=env)
     assert config.server.port == 9999
@@ -44,6 +45,7 @@ def test_environment_overrides_every_section():
     assert config.credentials[0].access_key_id == "ak"
     photos = config.bucket("my-photos")
     assert (photos.anonymous, photos.styles, photos.style_delimiters) == ("read", {"thumb": "image/resize,w_10"}, "!-")
+    assert photos.auto_format == ("avif", "webp")
 
 
 @pytest.mark.parametrize(
@@ -65,6 +67,8 @@ def test_environment_overrides_every_section():
         ({"buckets": {"ok-name": {"style_delimiters": "#"}}}, {}, ["style_delimiters", "-_/!"]),
         ({"buckets": {"ok-name": {"styles": {"bad name": "image/info"}}}}, {}, ["styles.bad name"]),
         ({"server": {"single_bucket": "UPPER"}}, {}, ["server.single_bucket"]),
+        ({"buckets": {"ok-name": {"auto_format": ["gif"]}}}, {}, ["buckets.ok-name.auto_format", "'avif', 'webp'"]),
+        ({"buckets": {"ok-name": {"auto_format": "webp"}}}, {"OSPREY_BUCKETS_OK_NAME_AUTO_FORMAT": "jxl"}, ["jxl"]),
         ({"server": {"virtual_host_domain": "http://x"}}, {}, ["server.virtual_host_domain"]),
         ({"nonsense": {}}, {}, ["nonsense", "section"]),
         ({}, {"OSPREY_LIMITS_MAX_CHAIN": "many"}, ["limits.max_chain", "'many'"]),

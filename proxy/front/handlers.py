@@ -9,6 +9,7 @@ from aiohttp import web
 from proxy.auth import Identity
 from proxy.errors import OssError, bad_request
 from proxy.front.addressing import Address, resolve_address, split_style
+from proxy.front.negotiate import negotiable, negotiate
 from proxy.front.objects import head_object, stream_object
 from proxy.front.passthrough import AUTH_PARAMS, forward
 from proxy.front.policy import authorize, authorize_chain, identify
@@ -59,7 +60,10 @@ async def read_object(request: web.Request, svc: Services, address: Address, ide
             query.get(PROCESS, ""), style, address.bucket, settings, svc.config.limits.max_chain
         )
         authorize_chain(identity, chain)
-        return await process_object(request, svc, address.bucket, key, chain)
+        vary = negotiable(chain, settings.auto_format)
+        if vary:
+            chain = negotiate(chain, request.headers.get("Accept", ""), settings.auto_format)
+        return await process_object(request, svc, address.bucket, key, chain, vary_accept=vary)
     if request.method == "HEAD":
         return await head_object(request, svc.upstream, address.bucket, key, query)
     return await stream_object(request, svc.upstream, address.bucket, key, query)

@@ -119,7 +119,7 @@ async def render(svc: Services, bucket: str, key: str, chain: Chain,
 
 
 async def process_object(request: web.Request, svc: Services, bucket: str, key: str,
-                         chain: Chain) -> web.Response:
+                         chain: Chain, vary_accept: bool = False) -> web.Response:
     rendition = await render(svc, bucket, key, chain, conditions_from(request, with_range=False))
     output = rendition.output
     headers = {
@@ -128,6 +128,8 @@ async def process_object(request: web.Request, svc: Services, bucket: str, key: 
         "Last-Modified": http_date(rendition.last_modified),
         "Cache-Control": svc.config.server.cache_control,
     }
+    if vary_accept:
+        headers["Vary"] = "Accept"
     if request.method == "HEAD":
         headers["Content-Length"] = str(len(output.body))
         return web.Response(status=200, headers=headers)
