@@ -62,6 +62,9 @@ class CacheConfig:
     max_entry_bytes: int = 32 * 1024 * 1024
     source_max_bytes: int = 128 * 1024 * 1024
     revalidate_after_s: float = 0.0
+    l2_bucket: str = ""
+    l2_prefix: str = "osprey-cache/"
+    l2_max_age_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "server.log_level": ("debug", "info", "warning", "error"),
 }
 _NON_NEGATIVE = {
-    "cache.max_bytes", "cache.source_max_bytes", "cache.revalidate_after_s", "limits.workers", "server.port",
+    "cache.max_bytes", "cache.source_max_bytes", "cache.revalidate_after_s", "cache.l2_max_age_s",
+    "limits.workers", "server.port",
 }
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _STYLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
@@ -242,6 +246,9 @@ def parse_config(raw: Mapping[str, Any], environ: Mapping[str, str] | None = Non
 
 def _check_consistency(config: Config) -> None:
     up = config.upstream
+    l2 = config.cache.l2_bucket
+    if l2 and not _BUCKET_NAME.match(l2):
+        raise _fail("cache.l2_bucket", l2, "a bucket name of 3-63 lower-case letters, digits, '.', '-' (or empty: off)")
     if up.type == "s3" and not up.endpoint and not up.region:
         raise _fail("upstream.endpoint", up.endpoint, "an endpoint URL or a region for type 's3'")
     if up.endpoint and not re.match(r"^https?://[^/\s]+/?$", up.endpoint):

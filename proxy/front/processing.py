@@ -101,14 +101,18 @@ async def render(svc: Services, bucket: str, key: str, chain: Chain,
         return hit
 
     async def compute() -> Rendition:
-        max_bytes = max_source_bytes(chain, limits)
-        data, *extra = await asyncio.gather(
-            read_source(svc, bucket, key, meta, max_bytes),
-            *(read_source(svc, bucket, k, m, limits.max_source_bytes) for k, m in resources.items()),
-        )
-        output = await svc.pool.run(
-            run_chain, chain, data, meta.content_type, limits, dict(zip(resources, extra, strict=True))
-        )
+        output = await svc.shared.get(bucket, key, etag) if svc.shared else None
+        if output is None:
+            max_bytes = max_source_bytes(chain, limits)
+            data, *extra = await asyncio.gather(
+                read_source(svc, bucket, key, meta, max_bytes),
+                *(read_source(svc, bucket, k, m, limits.max_source_bytes) for k, m in resources.items()),
+            )
+            output = await svc.pool.run(
+                run_chain, chain, data, meta.content_type, limits, dict(zip(resources, extra, strict=True))
+            )
+            if svc.shared is not None:
+                await svc.shared.put(bucket, key, etag, output)
         rendition = Rendition(output, etag, meta.last_modified)
         svc.renditions.put(cache_key, rendition)
         return rendition

@@ -12,6 +12,7 @@ from cachetools import TTLCache
 
 from proxy.cache import ByteLRU, SingleFlight
 from proxy.config import Config
+from proxy.front.l2 import SharedCache
 from proxy.metrics import Metrics
 from proxy.process.registry import Output
 from proxy.upstream.base import ObjectMeta, Upstream
@@ -42,6 +43,7 @@ class Services:
     sources: ByteLRU[tuple[ObjectMeta, bytes]] = field(init=False)
     flights: SingleFlight[Any] = field(default_factory=SingleFlight)
     known: TTLCache | None = field(init=False)
+    shared: SharedCache | None = field(init=False)
 
     def __post_init__(self) -> None:
         cache = self.config.cache
@@ -51,6 +53,7 @@ class Services:
         self.sources = ByteLRU(cache.source_max_bytes, cache.max_entry_bytes, lambda s: len(s[1]))
         # (bucket, key) → metadata trusted without asking the upstream, for revalidate_after_s seconds.
         self.known = TTLCache(KNOWN_ETAGS, cache.revalidate_after_s) if cache.revalidate_after_s > 0 else None
+        self.shared = SharedCache(self.upstream, cache) if cache.l2_bucket else None
 
 
 SERVICES = web.AppKey("services", Services)
