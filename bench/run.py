@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -130,8 +131,12 @@ async def load(url: str | Callable[[int], str], seconds: float, concurrency: int
     return Result(name, count, elapsed, latencies, errors, payload)
 
 
+def miss_url(base: str, n: int) -> str:
+    return f"{base}/quality,Q_{80 + n % 20}"
+
+
 def _process_once(data: bytes, process: str) -> int:
-    chain = parse_process(process)
+    chain = parse_process(f"{process}/quality,Q_90")  # the same work as the server's miss URLs
     return len(run_chain(chain, data, "image/jpeg", Limits()).body)
 
 
@@ -188,7 +193,7 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
 
 
-def write_config(path: Path, upstream: str, cache_bytes: int) -> None:
+def write_config(path: Path, upstream: str, cache_bytes: int, revalidate_s: float) -> None:
     path.write_text(f"""
 [server]
 log_level = "warning"
@@ -198,29 +203,37 @@ log_level = "warning"
 anonymous = "read"
 [cache]
 max_bytes = {cache_bytes}
+revalidate_after_s = {revalidate_s}
 """)
 
 
 async def run_backend(label: str, upstream_toml: str, work: Path, corpus: dict[str, bytes], args) -> None:
     print(f"\n== backend: {label} ==")
-    for cache_bytes, cases in ((0, "misses"), (256 * 1024 * 1024, "hits")):
-        config = work / f"{label}-{cases}.toml"
-        write_config(config, upstream_toml, cache_bytes)
+    phases = ((0, 0, "misses"), (256 * 1024 * 1024, 0, "hits"), (256 * 1024 * 1024, 60, "hits, ETag trusted 60 s"))
+    for cache_bytes, revalidate_s, cases in phases:
+        config = work / f"{label}-{revalidate_s}-{cases}.toml"
+        write_config(config, upstream_toml, cache_bytes, revalidate_s)
         port = free_port()
         proc = start_osprey(config, port)
         base = f"http://127.0.0.1:{port}/{BUCKET}"
         try:
             if cases == "misses":
                 for name, key, process in MISS_CASES:
-                    result = await load(f"{base}/{key}?x-oss-process={process}", args.seconds, args.concurrency, name)
+                    # A distinct trailing quality per request makes every request a true miss (no cache,
+                    # no coalescing) while doing the same decode/resize/encode work.
+                    url = partial(miss_url, f"{base}/{key}?x-oss-process={process}")
+                    result = await load(url, args.seconds, args.concurrency, name)
                     limit = in_process_limit(corpus[key], process, args.seconds)
                     print(result.line(f"  limit {limit:6.1f} req/s  ratio {result.rate / limit:4.2f}"))
-                print(f"{'peak RSS of Osprey (server + workers)':<46} {peak_rss_mib(proc.pid):8.0f} MiB")
+                name, key, process = MISS_CASES[0]
+                url = partial(miss_url, f"{base}/{key}?x-oss-process={process}")
+                burst = await load(url, args.seconds, 16, f"{name} x16 concurrent")
+                print(burst.line(f"  peak RSS of Osprey (server + workers) {peak_rss_mib(proc.pid):.0f} MiB"))
             else:
                 url = f"{base}/1080p.jpg?x-oss-process=image/resize,w_800/format,webp"
                 async with aiohttp.ClientSession() as session, session.get(url) as first:
                     body, etag = await first.read(), first.headers.get("ETag", "")
-                hit = await load(url, args.seconds, args.concurrency, "hit (same URL)")
+                hit = await load(url, args.seconds, args.concurrency, f"hit ({cases})")
                 bare = await bare_handler_rate(body, args.seconds, args.concurrency)
                 print(hit.line(f"  ratio to bare {hit.rate / bare.rate:4.2f}"))
                 print(bare.line())
