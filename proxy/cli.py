@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import mimetypes
 import sys
 from pathlib import Path
 
 from proxy.config import BucketConfig, Config, ConfigError, UpstreamConfig, load_config
 from proxy.errors import OssError
+from proxy.logs import setup_logging
 
 DEMO_BUCKET = "demo"
 
@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     process.add_argument("--input", required=True)
     process.add_argument("--process", required=True, help='e.g. "image/resize,w_300/format,webp"')
     process.add_argument("--output", required=True)
+    process.add_argument("--objects", help="directory holding the objects a chain reads (watermark images); "
+                         "default: the input's directory")
     process.set_defaults(run=_process)
     return parser
 
@@ -59,17 +61,19 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or config.server.host,
         port=args.port if args.port is not None else config.server.port,
     )
-    _run(dataclasses.replace(config, server=server))
+    return _run(dataclasses.replace(config, server=server))
+
+
+def _run(config: Config) -> int:
+    from proxy.server import StartupError, serve
+
+    setup_logging(config.server.log_level, config.server.log_format)
+    try:
+        serve(config)
+    except StartupError as err:
+        print(err, file=sys.stderr)
+        return 1
     return 0
-
-
-def _run(config: Config) -> None:
-    from aiohttp import web
-
-    from proxy.app import build_app
-
-    logging.basicConfig(level=config.server.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    web.run_app(build_app(config), host=config.server.host, port=config.server.port, print=None)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -88,7 +92,7 @@ def _demo(args: argparse.Namespace) -> int:
     config = load_config(None)
     config = dataclasses.replace(
         config,
-        server=dataclasses.replace(config.server, host=args.host, port=args.port),
+        server=dataclasses.replace(config.server, host=args.host, port=args.port, log_format="text"),
         upstream=UpstreamConfig(type="local", root=str(Path(args.root).resolve())),
         buckets={DEMO_BUCKET: BucketConfig(anonymous="read", styles={"thumb": "image/resize,m_fill,w_160,h_160"},
                                            style_delimiters="!")},
@@ -109,8 +113,7 @@ def _demo(args: argparse.Namespace) -> int:
     ):
         print(f"  {base}/{path}")
     print("Press Ctrl+C to stop.", flush=True)
-    _run(config)
-    return 0
+    return _run(config)
 
 
 def _check_config(args: argparse.Namespace) -> int:
@@ -126,7 +129,7 @@ def _process(args: argparse.Namespace) -> int:
     from proxy.limits import Limits
     from proxy.process.doc.source import with_key_type
     from proxy.process.grammar import parse_process
-    from proxy.process.runner import max_source_bytes, run_chain
+    from proxy.process.runner import max_source_bytes, needed_objects, run_chain
     from proxy.upstream.base import source_too_large
 
     limits = Limits()
@@ -138,7 +141,10 @@ def _process(args: argparse.Namespace) -> int:
             raise OssError(400, "InvalidArgument", "styles need a bucket; give the style's process string instead")
         if len(source) > max_source_bytes(chain, limits):
             raise source_too_large(len(source), max_source_bytes(chain, limits))
-        output = run_chain(chain, source, media_type, limits)
+        objects = Path(args.objects or Path(args.input).parent).resolve()
+        paths = {k: (objects / k).resolve() for k in needed_objects(chain)}
+        resources = {k: p.read_bytes() for k, p in paths.items() if p.is_relative_to(objects) and p.is_file()}
+        output = run_chain(chain, source, media_type, limits, resources)
     except OssError as err:
         print(f"osprey process: {err.code}: {err.message}", file=sys.stderr)
         return 1

@@ -25,6 +25,19 @@ def test_process_applies_a_chain_to_a_local_file(tmp_path, capsys):
     assert "image/webp" in capsys.readouterr().out
 
 
+def test_process_reads_watermark_images_next_to_the_input(tmp_path):
+    from PIL import Image as PILImage
+
+    (tmp_path / "in.jpg").write_bytes(photo_jpeg(400, 300))
+    PILImage.new("RGB", (40, 40), (255, 0, 255)).save(tmp_path / "mark.png")
+    target = tmp_path / "out.png"
+    # image_bWFyay5wbmc = Base64("mark.png"), placed 10 px from the top-left corner
+    assert main(["process", "--input", str(tmp_path / "in.jpg"), "--output", str(target),
+                 "--process", "image/watermark,image_bWFyay5wbmc,g_nw,x_10,y_10/format,png"]) == 0
+    out = PILImage.open(target).convert("RGB")
+    assert out.getpixel((30, 30)) == (255, 0, 255) and out.getpixel((60, 60)) != (255, 0, 255)
+
+
 def test_process_reports_a_bad_chain_and_writes_nothing(tmp_path, capsys):
     source = tmp_path / "in.jpg"
     source.write_bytes(photo_jpeg(40, 30))
