@@ -9,12 +9,17 @@ from aiohttp import web
 from proxy.config import Config
 from proxy.front import handlers
 from proxy.front.middleware import add_request_id, errors_middleware
+from proxy.front.observe import METRICS, metrics_page, observe_middleware, watch
+from proxy.front.readiness import READINESS, Readiness
 from proxy.front.services import SERVICES, Services
+from proxy.metrics import Metrics
 from proxy.upstream.base import Upstream
 from proxy.upstream.build import open_upstream
+from proxy.upstream.metered import MeteredUpstream
 from proxy.workers import WorkerPool
 
 RESERVED = "/_osprey"
+METRICS_PATH = f"{RESERVED}/metrics"
 
 
 def build_app(config: Config, upstream: Upstream | None = None) -> web.Application:
@@ -22,26 +27,40 @@ def build_app(config: Config, upstream: Upstream | None = None) -> web.Applicati
 
     Pass `upstream` to use one that the caller owns (tests); it is not closed here.
     """
-    app = web.Application(middlewares=[errors_middleware])
+    app = web.Application(middlewares=[observe_middleware, errors_middleware])
+    app[METRICS] = Metrics()
+    app[READINESS] = Readiness()
     app.on_response_prepare.append(add_request_id)
+    app.on_shutdown.append(_drain)
     app.cleanup_ctx.append(_lifecycle(config, upstream))
     app.router.add_get(f"{RESERVED}/healthz", handlers.healthz)
     app.router.add_get(f"{RESERVED}/readyz", handlers.readyz)
+    app.router.add_get(METRICS_PATH, metrics_page)
     app.router.add_route("*", "/{tail:.*}", handlers.handle)
     return app
 
 
 def _lifecycle(config: Config, given: Upstream | None):
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        upstream = given or await open_upstream(config.upstream)
+        metrics = app[METRICS]
+        raw = given or await open_upstream(config.upstream)
         limits = config.limits
-        pool = WorkerPool(limits.workers, limits.max_concurrency, limits.timeout_s)
-        app[SERVICES] = Services(config, upstream, pool)
+        pool = WorkerPool(limits.workers, limits.max_concurrency, limits.timeout_s, metrics)
+        svc = Services(config, MeteredUpstream(raw, metrics), pool, metrics)
+        app[SERVICES] = svc
+        watch(metrics, svc)
+        app[READINESS].watch(svc.upstream.ping)
         try:
             yield
         finally:
+            app[READINESS].watch(None)
             pool.close()
             if given is None:
-                await upstream.close()
+                await raw.close()
 
     return lifecycle
+
+
+async def _drain(app: web.Application) -> None:
+    """on_shutdown: the listening sockets are closed; in-flight requests finish while probes see 503."""
+    app[READINESS].draining = True

@@ -26,6 +26,9 @@ class ServerConfig:
     single_bucket: str = ""
     cache_control: str = "public, max-age=86400"
     log_level: str = "info"
+    log_format: str = "json"
+    metrics_port: int = 0
+    drain_timeout_s: float = 25.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class BucketConfig:
     styles: Mapping[str, str] = field(default_factory=dict)
     style_delimiters: str = ""
     auto_format: tuple[str, ...] = ()
+    protect_source: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,11 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "buckets.anonymous": ("none", "read"),
     "buckets.auto_format": ("avif", "webp"),
     "server.log_level": ("debug", "info", "warning", "error"),
+    "server.log_format": ("json", "text"),
 }
 _NON_NEGATIVE = {
     "cache.max_bytes", "cache.source_max_bytes", "cache.revalidate_after_s", "cache.l2_max_age_s",
-    "limits.workers", "server.port",
+    "limits.workers", "server.port", "server.metrics_port", "server.drain_timeout_s",
 }
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _STYLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
@@ -214,10 +219,10 @@ def _env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str,
 
 def _split_bucket_var(var: str, rest: str) -> tuple[str, str]:
     """`OSPREY_BUCKETS_MY_PHOTOS_ANONYMOUS` → ("my-photos", "anonymous"): bucket names have no `_`."""
-    for setting in ("style_delimiters", "anonymous", "styles", "auto_format"):
+    for setting in ("style_delimiters", "anonymous", "styles", "auto_format", "protect_source"):
         if rest.endswith("_" + setting):
             return rest[: -len(setting) - 1].replace("_", "-"), setting
-    raise _fail(var, "", "OSPREY_BUCKETS_<NAME>_<ANONYMOUS|STYLES|STYLE_DELIMITERS|AUTO_FORMAT>")
+    raise _fail(var, "", "OSPREY_BUCKETS_<NAME>_<ANONYMOUS|STYLES|STYLE_DELIMITERS|AUTO_FORMAT|PROTECT_SOURCE>")
 
 
 def parse_config(raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Config:
@@ -246,6 +251,9 @@ def parse_config(raw: Mapping[str, Any], environ: Mapping[str, str] | None = Non
 
 def _check_consistency(config: Config) -> None:
     up = config.upstream
+    metrics_port = config.server.metrics_port
+    if metrics_port and (metrics_port > 65535 or metrics_port == config.server.port):
+        raise _fail("server.metrics_port", metrics_port, "0 (off) or a port up to 65535 other than server.port")
     l2 = config.cache.l2_bucket
     if l2 and not _BUCKET_NAME.match(l2):
         raise _fail("cache.l2_bucket", l2, "a bucket name of 3-63 lower-case letters, digits, '.', '-' (or empty: off)")

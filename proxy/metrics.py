@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import re
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 STAGES = ("auth", "fetch", "queue", "process", "encode")
 CACHE_RESULTS = ("hit", "miss", "coalesced")
+# busy/timeout: the worker pool refused or gave up on a job; too_large: a size limit; access_denied: bucket
+# policy; bad_signature: anything refused while the signature was checked (mismatch, unknown key, expired…).
+REJECTION_REASONS = ("busy", "timeout", "too_large", "access_denied", "bad_signature")
+DIRECTIONS = ("received", "sent")  # bytes read from the upstream, bytes written to it
+METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
+OTHER = "Other"
+_SUBTYPE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,31}")
 
 
 class Metrics:
@@ -49,3 +58,22 @@ class Metrics:
         )
         for result in CACHE_RESULTS:
             self.cache_requests.labels(result)
+        for reason in REJECTION_REASONS:
+            self.rejections.labels(reason)
+        for direction in DIRECTIONS:
+            self.upstream_bytes.labels(direction)
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The Prometheus text format of every metric, and its content type."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+def method_label(method: str) -> str:
+    """Clients choose the method: anything outside the object API's few is one label value."""
+    return method if method in METHODS else "OTHER"
+
+
+def format_label(media_type: str) -> str:
+    """`image/webp` → `webp`; the subtype of a media type Osprey itself produced, bounded in shape."""
+    subtype = media_type.split(";", 1)[0].rpartition("/")[2].strip().lower()
+    return subtype if _SUBTYPE.fullmatch(subtype) else "other"

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from proxy.errors import OssError
 from proxy.front.errors import REQUEST_ID_HEADER, error_response, new_request_id
+from proxy.trace import current_trace
 
 log = logging.getLogger("osprey.front")
 REQUEST_ID = web.RequestKey("request_id", str)
@@ -26,14 +27,19 @@ async def errors_middleware(request: web.Request, handler: web.Handler) -> web.S
     try:
         return await handler(request)
     except OssError as err:
-        return error_response(err, request, request_id)
+        return _rendered(err, request, request_id)
     except web.HTTPException as exc:
         code = _HTTP_CODES.get(exc.status, "InvalidRequest" if exc.status < 500 else "InternalError")
-        return error_response(OssError(exc.status, code, exc.reason), request, request_id)
+        return _rendered(OssError(exc.status, code, exc.reason), request, request_id)
     except Exception:
         log.exception("unhandled error for %s %s (request id %s)", request.method, request.path, request_id)
         err = OssError(500, "InternalError", f"We encountered an internal error; quote request id {request_id}.")
-        return error_response(err, request, request_id)
+        return _rendered(err, request, request_id)
+
+
+def _rendered(err: OssError, request: web.Request, request_id: str) -> web.Response:
+    current_trace().error = err.code  # for the access log and the rejection count
+    return error_response(err, request, request_id)
 
 
 async def add_request_id(request: web.Request, response: web.StreamResponse) -> None:

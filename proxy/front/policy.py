@@ -61,3 +61,15 @@ def authorize_chain(identity: Identity | None, chain: Chain) -> None:
         if spec is not None and spec.signed_only:
             raise access_denied(f"{action.category}/{action.name} needs a signed request; anonymous callers may "
                                 "only run image/ actions and video/snapshot.")
+
+
+def authorize_source(identity: Identity | None, key: str, settings: BucketConfig, uses_style: bool) -> None:
+    """Source protection (spec §6.4): anonymous callers reach protected objects only through a style."""
+    if identity is not None or uses_style or not settings.protect_source:
+        return
+    suffix = key.rsplit(".", 1)[-1].lower() if "." in key else ""
+    if "*" in settings.protect_source or suffix in {s.lower().lstrip(".") for s in settings.protect_source}:
+        raise access_denied(
+            f"{key!r} is protected: anonymous callers may only fetch it through a style "
+            "(?x-oss-process=style/<name>, or the key followed by a style delimiter and name)."
+        )

@@ -15,6 +15,7 @@ from proxy.front.services import Rendition, Services
 from proxy.process.doc.source import with_key_type
 from proxy.process.grammar import Chain, parse_process
 from proxy.process.runner import max_source_bytes, needed_objects, run_chain
+from proxy.trace import count_cache, count_processed, timed
 from proxy.upstream.base import Conditions, ObjectMeta, http_date
 from proxy.upstream.conditional import Preconditions
 
@@ -97,20 +98,22 @@ async def render(svc: Services, bucket: str, key: str, chain: Chain,
     cache_key = (bucket, key, etag)
     hit = svc.renditions.get(cache_key)
     if hit is not None:
-        svc.metrics.cache_requests.labels("hit").inc()
+        count_cache(svc.metrics, "hit")
         return hit
 
     async def compute() -> Rendition:
         output = await svc.shared.get(bucket, key, etag) if svc.shared else None
         if output is None:
             max_bytes = max_source_bytes(chain, limits)
-            data, *extra = await asyncio.gather(
-                read_source(svc, bucket, key, meta, max_bytes),
-                *(read_source(svc, bucket, k, m, limits.max_source_bytes) for k, m in resources.items()),
-            )
+            with timed(svc.metrics, "fetch"):
+                data, *extra = await asyncio.gather(
+                    read_source(svc, bucket, key, meta, max_bytes),
+                    *(read_source(svc, bucket, k, m, limits.max_source_bytes) for k, m in resources.items()),
+                )
             output = await svc.pool.run(
                 run_chain, chain, data, meta.content_type, limits, dict(zip(resources, extra, strict=True))
             )
+            count_processed(svc.metrics, chain, output)
             if svc.shared is not None:
                 await svc.shared.put(bucket, key, etag, output)
         rendition = Rendition(output, etag, meta.last_modified)
@@ -118,7 +121,7 @@ async def render(svc: Services, bucket: str, key: str, chain: Chain,
         return rendition
 
     rendition, coalesced = await svc.flights.run(cache_key, compute)
-    svc.metrics.cache_requests.labels("coalesced" if coalesced else "miss").inc()
+    count_cache(svc.metrics, "coalesced" if coalesced else "miss")
     return rendition
 
 

@@ -8,6 +8,7 @@ from aiohttp import web
 from proxy.auth import Identity
 from proxy.errors import OssError
 from proxy.front.addressing import Address
+from proxy.front.observe import trace_of
 from proxy.front.policy import authorize
 from proxy.front.processing import parse_request_chain, render
 from proxy.front.services import Services
@@ -24,6 +25,7 @@ async def save_as(request: web.Request, svc: Services, address: Address, identit
     authorize(identity, address.bucket, settings, "PostProcessTask")
     order = parse_save_as(await _body(request, identity))
     chain = parse_request_chain(order.process, None, address.bucket, settings, svc.config.limits.max_chain)
+    trace_of(request).process = chain.canonical()
     target = order.bucket or address.bucket
     authorize(identity, target, svc.config.bucket(target), "PutObject")
     rendition = await render(svc, address.bucket, address.key, chain)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -55,10 +55,14 @@ UNSUPPORTED: Mapping[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Output:
-    """What a chain produces: the body and its media type."""
+    """What a chain produces: the body and its media type.
+
+    `encode_s`, when the category measures it, is the time its final encode took (for the metrics).
+    """
 
     body: bytes
     media_type: str
+    encode_s: float | None = field(default=None, compare=False)
 
 
 # A category runner turns the input bytes and that category's validated actions into an Output;

@@ -9,8 +9,10 @@ import pytest
 from aiobotocore.session import AioSession
 
 from proxy.config import UpstreamConfig
+from proxy.metrics import Metrics
 from proxy.upstream.base import Upstream
 from proxy.upstream.local import LocalUpstream
+from proxy.upstream.metered import MeteredUpstream
 from proxy.upstream.s3 import S3Upstream
 
 
@@ -20,10 +22,13 @@ def aio_session() -> AioSession:
     return AioSession()
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", "s3", "metered"])
 async def upstream(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Upstream]:
+    """"metered" is the local backend behind the counting wrapper the server puts in front of any backend."""
     if request.param == "local":
         backend: Upstream = LocalUpstream(tmp_path)
+    elif request.param == "metered":
+        backend = MeteredUpstream(LocalUpstream(tmp_path), Metrics())
     else:
         endpoint = request.getfixturevalue("moto_server")
         backend = await S3Upstream.open(UpstreamConfig(

@@ -11,6 +11,7 @@ needs, or `encode_only` (from `state.py`) for actions that never read pixels; le
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
@@ -63,7 +64,9 @@ def run_image(data: bytes, actions: tuple[Action, ...], limits: Limits,
         state = spec.apply(state, args, limits)
         if state.output is not None:
             return state.output
-    return encode(state)
+    started = time.perf_counter()
+    output = encode(state)
+    return replace(output, encode_s=time.perf_counter() - started)
 
 
 def needed_size(steps: list[Step], size: Size) -> Size | None:

@@ -1,0 +1,131 @@
+"""What every request leaves behind: request metrics, rejections and one access-log line; and the metrics page.
+
+The access line is built from the request's `Trace` (bucket, key, operation, canonical chain, cache result,
+stage times), never from its headers or query string, so no signature can reach the log this way.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+
+from proxy.front.middleware import REQUEST_ID
+from proxy.front.services import Services
+from proxy.logs import ACCESS_LOGGER
+from proxy.metrics import Metrics, method_label
+from proxy.trace import Trace, tracing
+
+METRICS = web.AppKey("metrics", Metrics)
+TRACE = web.RequestKey("trace", Trace)
+
+# Operation labels beyond the S3 names `proxy.upstream.operations.operation` gives (a closed set too).
+PROCESS_OBJECT = "ProcessObject"
+PROCESS_TASK = "PostProcessTask"
+PROBES = frozenset({"Healthz", "Readyz", "Metrics"})
+CLIENT_GONE = 499  # nginx's status for a client that left before its answer was sent
+
+_TOO_LARGE = frozenset({"ImageTooLarge", "EntityTooLarge"})
+access_log = logging.getLogger(ACCESS_LOGGER)
+
+
+def trace_of(request: web.Request) -> Trace:
+    """The request's trace, for handlers to say what the request turned out to be."""
+    trace = request.get(TRACE)
+    if trace is None:  # a handler reached without the middleware (the bare metrics app)
+        trace = request[TRACE] = Trace()
+    return trace
+
+
+@web.middleware
+async def observe_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    """Outermost: sends the answer in full, then counts it and writes its access line."""
+    trace = trace_of(request)
+    status, response = CLIENT_GONE, None  # stays so when the handler is cancelled (client gone, drain over)
+    with tracing(trace):
+        try:
+            response = await handler(request)
+            status = await _send(request, response)
+            return response
+        except Exception:
+            status = 500
+            raise
+        finally:
+            _finish(request, trace, status, response)
+
+
+async def _send(request: web.Request, response: web.StreamResponse) -> int:
+    """Finish the answer here, so duration and bytes include a buffered body; the status as sent."""
+    if response.prepared and (request.transport is None or request.transport.is_closing()):
+        return response.status  # a stream cut on purpose (its upstream broke): nothing more to send
+    try:
+        await response.prepare(request)
+        await response.write_eof()
+    except ConnectionError:
+        return CLIENT_GONE
+    return response.status
+
+
+def _finish(request: web.Request, trace: Trace, status: int, response: web.StreamResponse | None) -> None:
+    metrics = request.app[METRICS]
+    elapsed = time.perf_counter() - trace.started
+    operation = trace.operation
+    metrics.requests.labels(method_label(request.method), operation, str(status)).inc()
+    metrics.request_duration.labels(operation).observe(elapsed)
+    reason = rejection_reason(trace, status)
+    if reason is not None:
+        metrics.rejections.labels(reason).inc()
+    fields = {
+        "request_id": request.get(REQUEST_ID, ""),
+        "method": request.method,
+        "bucket": trace.bucket,
+        "key": trace.key,
+        "operation": operation,
+        "process": trace.process,
+        "status": status,
+        "bytes_sent": response.body_length if response is not None and response.prepared else 0,
+        "cache": trace.cache,
+        "error": trace.error,
+        "duration_ms": round(elapsed * 1000, 3),
+        "stages_ms": {stage: round(seconds * 1000, 3) for stage, seconds in trace.stages.items()},
+        "remote": request.remote or "",
+    }
+    level = logging.DEBUG if operation in PROBES else logging.INFO
+    access_log.log(level, "%s %s %s", request.method, operation, status, extra={"fields": fields})
+
+
+def rejection_reason(trace: Trace, status: int) -> str | None:
+    """Which limit or policy refused the request, if one did. The pool counts its own (busy, timeout)."""
+    if not 400 <= status < 500:
+        return None
+    if trace.failed_stage == "auth":
+        return "bad_signature"
+    if trace.error == "AccessDenied":
+        return "access_denied"
+    if trace.error in _TOO_LARGE:
+        return "too_large"
+    return None
+
+
+def watch(metrics: Metrics, svc: Services) -> None:
+    """Gauges read when scraped: the result cache's size, the worker pool's queue and busy workers."""
+    metrics.cache_bytes.set_function(lambda: svc.renditions.bytes)
+    metrics.cache_entries.set_function(lambda: len(svc.renditions))
+    metrics.worker_queue_depth.set_function(lambda: svc.pool.queued)
+    metrics.workers_busy.set_function(lambda: svc.pool.busy)
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    """Prometheus text format."""
+    trace_of(request).operation = "Metrics"
+    body, content_type = request.app[METRICS].exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+def metrics_app(metrics: Metrics, path: str) -> web.Application:
+    """The metrics page alone, for `server.metrics_port`: scrapes stay off the traffic port."""
+    app = web.Application()
+    app[METRICS] = metrics
+    app.router.add_get(path, metrics_page)
+    return app

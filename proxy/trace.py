@@ -1,0 +1,89 @@
+"""What one request did, gathered while it runs: read once for its access-log line and its metrics.
+
+The front creates a `Trace` per request and makes it current; code deep in the flow (the worker pool,
+the processing steps, which see no request) reaches it through `current_trace()`. A single-flight
+computation runs as its own task with a copy of the first caller's context, so its stages land on
+that caller's trace; a coalesced caller shows no fetch or process time of its own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from proxy.metrics import OTHER, Metrics, format_label
+from proxy.process.grammar import Chain
+from proxy.process.registry import REGISTRY, Output
+
+
+@dataclass
+class Trace:
+    """Filled in by the front as the request is understood. Never holds a header or a query value."""
+
+    started: float = field(default_factory=time.perf_counter)
+    operation: str = OTHER
+    bucket: str = ""
+    key: str = ""
+    process: str = ""
+    cache: str = ""
+    error: str = ""
+    failed_stage: str = ""
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def add_stage(self, stage: str, seconds: float) -> None:
+        self.stages[stage] = self.stages.get(stage, 0.0) + seconds
+
+
+_CURRENT: ContextVar[Trace | None] = ContextVar("osprey_trace", default=None)
+
+
+def current_trace() -> Trace:
+    """The trace of the request being served, or a detached one outside any request (tests, the CLI)."""
+    return _CURRENT.get() or Trace()
+
+
+@contextmanager
+def tracing(trace: Trace) -> Iterator[Trace]:
+    """Make `trace` current for the block (one request)."""
+    token = _CURRENT.set(trace)
+    try:
+        yield trace
+    finally:
+        _CURRENT.reset(token)
+
+
+def observe_stage(metrics: Metrics, stage: str, seconds: float) -> None:
+    metrics.stage_duration.labels(stage).observe(seconds)
+    current_trace().add_stage(stage, seconds)
+
+
+@contextmanager
+def timed(metrics: Metrics, stage: str) -> Iterator[None]:
+    """Time the block as `stage`; when it raises, the trace remembers which stage failed."""
+    started = time.perf_counter()
+    try:
+        yield
+    except Exception:
+        current_trace().failed_stage = stage
+        raise
+    finally:
+        observe_stage(metrics, stage, time.perf_counter() - started)
+
+
+def count_cache(metrics: Metrics, result: str) -> None:
+    """One result-cache lookup: `hit`, `miss` or `coalesced`."""
+    metrics.cache_requests.labels(result).inc()
+    current_trace().cache = result
+
+
+def count_processed(metrics: Metrics, chain: Chain, output: Output) -> None:
+    """A chain that ran: one count per action, labelled with the output format; and its encode time."""
+    fmt = format_label(output.media_type)
+    for action in chain.actions():
+        if REGISTRY.get(action.category, action.name) is not None:  # registry names only: a closed set
+            metrics.process_operations.labels(action.category, action.name, fmt).inc()
+    if output.encode_s is not None:
+        observe_stage(metrics, "encode", output.encode_s)

@@ -1,0 +1,212 @@
+"""`osprey serve` as a real process on loopback: SIGTERM drains, start-up fails fast or starts unready."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BIG = 64 * 1024 * 1024  # several times what loopback socket buffers hold: the server stays mid-body
+_START_S = 30.0
+
+
+def _config(tmp_path: Path, port: int, **server) -> Path:
+    lines = ["[server]", 'host = "127.0.0.1"', f"port = {port}"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in server.items()]
+    lines += ["[upstream]", 'type = "local"', f"root = {json.dumps(str(tmp_path / 'data'))}",
+              "[buckets.photos]", 'anonymous = "read"', "[limits]", "workers = 1"]
+    path = tmp_path / "osprey.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def data_root(tmp_path: Path) -> Path:
+    (tmp_path / "data" / "photos").mkdir(parents=True)
+    with open(tmp_path / "data" / "photos" / "big.bin", "wb") as f:
+        f.truncate(BIG)  # sparse: costs no disk
+    return tmp_path / "data"
+
+
+class Osprey:
+    """A running `python -m proxy serve` and its combined log."""
+
+    def __init__(self, config: Path, log: Path, port: int) -> None:
+        self.port, self.log = port, log
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "proxy", "serve", "--config", str(config)],
+                                         cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+
+    def get(self, path: str, port: int | None = None) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=10)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def wait_healthy(self) -> None:
+        deadline = time.monotonic() + _START_S
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"osprey exited with {self.proc.returncode}:\n{self.log.read_text()}"
+            try:
+                if self.get("/_osprey/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        pytest.fail(f"osprey did not answer within {_START_S:.0f}s:\n{self.log.read_text()}")
+
+    def refuses_connections(self) -> bool:
+        with socket.socket() as sock:
+            try:
+                sock.connect(("127.0.0.1", self.port))
+            except ConnectionRefusedError:
+                return True
+        return False
+
+    def log_lines(self) -> list[dict]:
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator:
+    started: list[Osprey] = []
+
+    def run(config: Path, port: int) -> Osprey:
+        server = Osprey(config, tmp_path / f"osprey-{len(started)}.log", port)
+        started.append(server)
+        return server
+
+    yield run
+    for server in started:
+        server.stop()
+
+
+def _until(condition, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_0(
+    tmp_path, data_root, start, unused_tcp_port_factory
+):
+    port, metrics_port = unused_tcp_port_factory(), unused_tcp_port_factory()
+    server = start(_config(tmp_path, port, metrics_port=metrics_port, drain_timeout_s=20), port)
+    server.wait_healthy()
+    assert server.get("/_osprey/readyz")[0] == 200
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/photos/big.bin")
+    resp = conn.getresponse()
+    assert resp.status == 200 and int(resp.headers["Content-Length"]) == BIG
+    received = len(resp.read(1024 * 1024))
+
+    signalled = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    assert _until(server.refuses_connections, 5), "still accepting connections after SIGTERM"
+    assert server.proc.poll() is None, "exited with a request in flight"
+    status, scrape = server.get("/_osprey/metrics", metrics_port)  # the metrics port outlives the drain
+    assert status == 200 and b"osprey_requests_total" in scrape
+
+    while chunk := resp.read(1024 * 1024):
+        received += len(chunk)
+    conn.close()
+    assert received == BIG
+    assert server.proc.wait(timeout=15) == 0
+    assert time.monotonic() - signalled < 15
+    lines = server.log_lines()
+    access = [line for line in lines if line["logger"] == "osprey.access" and line["key"] == "big.bin"]
+    assert len(access) == 1 and access[0]["status"] == 200 and access[0]["bytes_sent"] > BIG
+    messages = [line["msg"] for line in lines if line["logger"] == "osprey.server"]
+    assert any(m.startswith("shutting down") for m in messages) and messages[-1] == "stopped"
+
+
+def test_a_request_still_running_at_the_drain_timeout_is_cut_and_exit_is_still_0(
+    tmp_path, data_root, start, unused_tcp_port
+):
+    server = start(_config(tmp_path, unused_tcp_port, drain_timeout_s=1), unused_tcp_port)
+    server.wait_healthy()
+    conn = http.client.HTTPConnection("127.0.0.1", unused_tcp_port, timeout=10)
+    conn.request("GET", "/photos/big.bin")
+    resp = conn.getresponse()
+    received = len(resp.read(1024 * 1024))  # then stop reading: the server can never finish
+    signalled = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=15) == 0
+    assert time.monotonic() - signalled < 6  # the drain timeout (1 s) for the wait, at most as long to cancel
+    try:
+        while chunk := resp.read(1024 * 1024):
+            received += len(chunk)
+    except (http.client.IncompleteRead, ConnectionError):
+        pass
+    conn.close()
+    assert received < BIG  # cut, not completed
+
+
+def test_a_missing_local_root_stops_start_up_with_one_line(tmp_path, unused_tcp_port):
+    config = _config(tmp_path, unused_tcp_port)  # no data directory
+    done = subprocess.run([sys.executable, "-m", "proxy", "serve", "--config", str(config)], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"config error: upstream.root = {str(tmp_path / 'data')!r} is not a directory (type 'local' serves its "
+        "sub-directories as buckets)"
+    ]
+
+
+def test_a_port_in_use_stops_start_up_with_one_line(tmp_path, data_root, unused_tcp_port):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", unused_tcp_port))
+        taken.listen()
+        done = subprocess.run(
+            [sys.executable, "-m", "proxy", "serve", "--config", str(_config(tmp_path, unused_tcp_port))],
+            cwd=REPO, capture_output=True, text=True, timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith(f"osprey: cannot listen on 127.0.0.1:{unused_tcp_port}:")
+
+
+def test_an_unreachable_s3_upstream_starts_unready_and_still_stops_cleanly(
+    tmp_path, start, unused_tcp_port_factory
+):
+    port, nowhere = unused_tcp_port_factory(), unused_tcp_port_factory()
+    config = tmp_path / "osprey.toml"
+    config.write_text(
+        f'[server]\nport = {port}\n[upstream]\ntype = "s3"\nendpoint = "http://127.0.0.1:{nowhere}"\n'
+        'access_key_id = "testing"\nsecret_access_key = "testing"\nconnect_timeout_s = 1\n'
+    )
+    server = start(config, port)
+    server.wait_healthy()
+    status, body = server.get("/_osprey/readyz")
+    assert status == 503 and json.loads(body)["status"] == "unavailable"
+    warnings = [line["msg"] for line in server.log_lines() if line["level"] == "warning"]
+    assert any(m.startswith("not ready yet: The upstream store is unavailable") for m in warnings), warnings
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=15) == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX signals")
+def test_sigint_stops_like_sigterm(tmp_path, data_root, start, unused_tcp_port):
+    server = start(_config(tmp_path, unused_tcp_port), unused_tcp_port)
+    server.wait_healthy()
+    server.proc.send_signal(signal.SIGINT)
+    assert server.proc.wait(timeout=15) == 0
