@@ -48,7 +48,7 @@ class ActionSpec:
 
 # Actions OSS has that Osprey does not run: they answer a clear 400 naming the action.
 UNSUPPORTED: Mapping[str, frozenset[str]] = {
-    "image": frozenset({"faces", "bodies", "cars", "codes", "labels", "score", "blindwatermark"}),
+    "image": frozenset({"bodies", "cars", "labels", "score"}),  # no model fit for them ships in a package
     "doc": frozenset({"edit"}),  # online editing needs Alibaba's WebOffice (spec §2.2)
 }
 

@@ -133,8 +133,8 @@ def test_grammar_errors_are_400_with_oss_codes(registry, text, code, ec):
 
 
 def test_unsupported_intelligence_action_names_itself(registry):
-    err = _fails(registry, "image/faces", code="NotImplemented")
-    assert "image/faces" in err.message
+    err = _fails(registry, "image/labels", code="NotImplemented")
+    assert "image/labels" in err.message
 
 
 def test_chain_length_is_bounded(registry):

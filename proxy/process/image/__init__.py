@@ -22,11 +22,15 @@ from proxy.process.grammar import Action
 from proxy.process.image import (
     auto_orient,
     average_hue,
+    blindwatermark,
+    blindwatermark_decode,
     blur,
     bright,
     circle,
+    codes,
     contrast,
     crop,
+    faces,
     format,
     indexcrop,
     info,
@@ -46,7 +50,7 @@ ACTIONS = (
     resize.SPEC, format.SPEC, quality.SPEC, interlace.SPEC,
     crop.SPEC, indexcrop.SPEC, circle.SPEC, rounded_corners.SPEC, rotate.SPEC, auto_orient.SPEC,
     blur.SPEC, bright.SPEC, contrast.SPEC, sharpen.SPEC, info.SPEC, average_hue.SPEC,
-    watermark.SPEC,
+    watermark.SPEC, codes.SPEC, faces.SPEC, blindwatermark.SPEC, blindwatermark_decode.SPEC,
 )
 
 Step = tuple[ActionSpec, dict[str, Any]]
