@@ -20,6 +20,9 @@ class Limits:
     max_chain: int = 20
     max_media_source_bytes: int = 100 * MB
     """Largest video/audio source: videos outgrow images' 20 MiB, but the whole object sits in memory."""
+    max_range_reads: int = 8
+    """Rounds of ranged GETs for one large video (the worker asks for the bytes it lacks each round);
+    past them, or past max_media_source_bytes in all, the source is read whole if it may be."""
     max_seek_frames: int = 1_000
     """Video frames decoded to reach one snapshot (from the preceding key frame, or to the last frame)."""
     max_media_output_s: float = 600.0

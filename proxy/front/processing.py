@@ -11,9 +11,11 @@ from aiohttp import web
 from proxy.config import BucketConfig
 from proxy.errors import OssError
 from proxy.front.objects import conditions_from
+from proxy.front.ranged import reads_in_part, run_on_ranges
 from proxy.front.services import Rendition, Services
 from proxy.process.doc.source import with_key_type
 from proxy.process.grammar import Chain, parse_process
+from proxy.process.registry import Output
 from proxy.process.runner import max_source_bytes, needed_objects, run_chain
 from proxy.trace import count_cache, count_processed, timed
 from proxy.upstream.base import Conditions, ObjectMeta, http_date
@@ -85,7 +87,6 @@ async def render(svc: Services, bucket: str, key: str, chain: Chain,
     The ETag comes from the current source ETag (a HEAD, no body), so `conditions` answer 304/412 and a
     cache hit is served before any body is fetched; identical concurrent misses share one computation.
     """
-    limits = svc.config.limits
     chain = with_key_type(chain, key)  # doc/ steps read the key's extension unless source_ names a type
     extra_keys = needed_objects(chain)
     meta, *extra_metas = await asyncio.gather(
@@ -104,15 +105,7 @@ async def render(svc: Services, bucket: str, key: str, chain: Chain,
     async def compute() -> Rendition:
         output = await svc.shared.get(bucket, key, etag) if svc.shared else None
         if output is None:
-            max_bytes = max_source_bytes(chain, limits)
-            with timed(svc.metrics, "fetch"):
-                data, *extra = await asyncio.gather(
-                    read_source(svc, bucket, key, meta, max_bytes),
-                    *(read_source(svc, bucket, k, m, limits.max_source_bytes) for k, m in resources.items()),
-                )
-            output = await svc.pool.run(
-                run_chain, chain, data, meta.content_type, limits, dict(zip(resources, extra, strict=True))
-            )
+            output = await process(svc, bucket, key, meta, chain, resources)
             count_processed(svc.metrics, chain, output)
             if svc.shared is not None:
                 await svc.shared.put(bucket, key, etag, output)
@@ -123,6 +116,28 @@ async def render(svc: Services, bucket: str, key: str, chain: Chain,
     rendition, coalesced = await svc.flights.run(cache_key, compute)
     count_cache(svc.metrics, "coalesced" if coalesced else "miss")
     return rendition
+
+
+async def process(svc: Services, bucket: str, key: str, meta: ObjectMeta, chain: Chain,
+                  resources: dict[str, ObjectMeta]) -> Output:
+    """Fetch what `chain` reads (a large video by ranges, else the whole source) and run it in a worker."""
+    limits = svc.config.limits
+    extra = [read_source(svc, bucket, k, m, limits.max_source_bytes) for k, m in resources.items()]
+    if reads_in_part(svc, bucket, key, meta, chain):
+        with timed(svc.metrics, "fetch"):
+            needed = dict(zip(resources, await asyncio.gather(*extra), strict=True))
+        output = await run_on_ranges(svc, bucket, key, meta, chain, needed)
+        if output is not None:
+            return output
+        with timed(svc.metrics, "fetch"):
+            data = await read_source(svc, bucket, key, meta, max_source_bytes(chain, limits))
+    else:
+        with timed(svc.metrics, "fetch"):
+            data, *fetched = await asyncio.gather(
+                read_source(svc, bucket, key, meta, max_source_bytes(chain, limits)), *extra
+            )
+        needed = dict(zip(resources, fetched, strict=True))
+    return await svc.pool.run(run_chain, chain, data, meta.content_type, limits, needed)
 
 
 async def process_object(request: web.Request, svc: Services, bucket: str, key: str,

@@ -8,12 +8,15 @@ import proxy.process.catalog  # noqa: F401  (fills the registry in worker proces
 from proxy.errors import invalid_argument
 from proxy.limits import Limits
 from proxy.process.grammar import Chain
+from proxy.process.media.sparse import NeedBytes, SparseSource
 from proxy.process.registry import NO_RESOURCES, REGISTRY, Output, Registry
 
 # OSS allows three image watermarks on one image (§4.3): the bound on objects fetched besides the source.
 MAX_NEEDED_OBJECTS = 3
 # Categories whose sources are routinely larger than images (limits.max_media_source_bytes).
 MEDIA_CATEGORIES = frozenset({"video", "audio"})
+# Categories whose first step may read part of the source (a SparseSource) through seeks.
+RANGED_CATEGORIES = frozenset({"video"})
 
 
 def needed_objects(chain: Chain, registry: Registry = REGISTRY) -> tuple[str, ...]:
@@ -41,6 +44,11 @@ def max_source_bytes(chain: Chain, limits: Limits) -> int:
     return limits.max_source_bytes
 
 
+def reads_ranges(chain: Chain) -> bool:
+    """Whether `chain` may run on part of the source (`run_chain_sparse`) rather than all of it."""
+    return bool(chain.steps) and chain.steps[0].category in RANGED_CATEGORIES
+
+
 def run_chain(chain: Chain, source: bytes, media_type: str, limits: Limits,
               resources: Mapping[str, bytes] = NO_RESOURCES, *, registry: Registry = REGISTRY) -> Output:
     """Apply every step of `chain` to `source`; raises `OssError` on bad input or a limit.
@@ -51,3 +59,14 @@ def run_chain(chain: Chain, source: bytes, media_type: str, limits: Limits,
     for step in chain.steps:
         output = registry.runner(step.category)(output.body, step.actions, limits, resources)
     return output
+
+
+def run_chain_sparse(chain: Chain, source: SparseSource, media_type: str, limits: Limits,
+                     resources: Mapping[str, bytes] = NO_RESOURCES) -> Output | NeedBytes:
+    """`run_chain` on the part of the source held (for a `reads_ranges` chain), or the bytes it
+    lacks: a result, not an error, so the server fetches them and calls again."""
+    assert reads_ranges(chain), "only video/ steps read a SparseSource"
+    try:
+        return run_chain(chain, source, media_type, limits, resources)  # type: ignore[arg-type]
+    except NeedBytes as need:
+        return need

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import math
+import random
 import struct
+import tempfile
+from pathlib import Path
 
 import av
 from PIL import Image
@@ -55,6 +58,38 @@ def video(codec: str = "libx264", frames: int = 20, size: tuple[int, int] = (64,
         if sound is not None:
             _write_tone(muxer, sound, 44100, 1, frames / FPS)
     return out.getvalue()
+
+
+def large_frame_colour(index: int) -> tuple[int, int, int]:
+    """Colours for up to 256 frames, 16 apart in red and green, for `large_video`."""
+    return ((index % 16) * 16, (index // 16) * 16, 128)
+
+
+def large_frame_index(rgb: tuple[int, ...]) -> int:
+    return round(rgb[0] / 16) + 16 * round(rgb[1] / 16)
+
+
+def large_video(frames: int = 160, size: tuple[int, int] = (256, 192), faststart: bool = False) -> bytes:
+    """About 70 KB a frame (11 MB for 160 frames, 16 s): lossless H.264 of noise around a centre of
+    `large_frame_colour`; the `moov` index is at the end unless `faststart` (ffmpeg's default layout)."""
+    noise = random.Random(0)
+    width, height = size
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "large.mp4"  # faststart reopens the file to move the index first
+        with av.open(str(path), "w", options={"movflags": "faststart"} if faststart else {}) as muxer:
+            options = {"sc_threshold": "0", "qp": "0", "preset": "ultrafast"}
+            stream = muxer.add_stream("libx264", rate=FPS, options=options)
+            stream.width, stream.height = size
+            stream.pix_fmt = "yuv420p"
+            stream.codec_context.gop_size = GOP
+            for index in range(frames):
+                picture = Image.frombytes("RGB", size, noise.randbytes(width * height * 3))
+                picture.paste(large_frame_colour(index), (width // 4, height // 4, 3 * width // 4, 3 * height // 4))
+                frame = av.VideoFrame.from_image(picture)
+                frame.pts = index
+                muxer.mux(stream.encode(frame))
+            muxer.mux(stream.encode(None))
+        return path.read_bytes()
 
 
 def tone(seconds: float = 3.0, rate: int = 44100, channels: int = 2, container: str = "wav",

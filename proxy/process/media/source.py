@@ -2,6 +2,7 @@
 
 Only the demuxers of common audio and video containers may read a source: FFmpeg has hundreds, and
 the obscure ones (playlists, concat lists, raw image sequences) are where hostile files do harm.
+A source is the whole object's bytes or a `SparseSource` holding part of it (video/ steps).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from av.frame import Frame
 from av.stream import Stream
 
 from proxy.errors import bad_request
+from proxy.process.media.sparse import SparseSource
 
 CONTAINER_TIME_BASE = Fraction(1, 1_000_000)  # FFmpeg's AV_TIME_BASE: the container's duration and start
 # FFmpeg demuxer names (`ffmpeg -demuxers`); a family like "mov,mp4,m4a,…" matches on any member.
@@ -27,19 +29,34 @@ DEMUXERS = (
 
 
 @contextmanager
-def open_source(data: bytes) -> Iterator[InputContainer]:
-    """`data` opened for demuxing; FFmpeg errors raised inside the block become 400 `BadRequest`."""
+def open_source(data: bytes | SparseSource) -> Iterator[InputContainer]:
+    """`data` opened for demuxing; FFmpeg errors raised inside the block become 400 `BadRequest`.
+
+    With a `SparseSource`, a read of bytes it does not hold raises its `NeedBytes` when the block
+    ends, whatever happened inside: what FFmpeg made of the early end of file does not count.
+    """
+    sparse = data if isinstance(data, SparseSource) else None
     try:
-        container = av.open(
-            io.BytesIO(data), options={"format_whitelist": ",".join(DEMUXERS)}, metadata_errors="replace",
-        )
-    except av.FFmpegError as exc:
-        raise bad_request(f"The source is not an audio or video file this server can read ({exc.strerror}).") from None
-    try:
-        with container:
-            yield container
-    except av.FFmpegError as exc:
-        raise bad_request(f"The source is corrupt or truncated and cannot be decoded ({exc.strerror}).") from None
+        try:
+            container = av.open(
+                sparse if sparse is not None else io.BytesIO(data), options={"format_whitelist": ",".join(DEMUXERS)},
+                metadata_errors="replace",
+            )
+        except av.FFmpegError as exc:
+            raise bad_request(
+                f"The source is not an audio or video file this server can read ({exc.strerror})."
+            ) from None
+        try:
+            with container:
+                yield container
+        except av.FFmpegError as exc:
+            raise bad_request(f"The source is corrupt or truncated and cannot be decoded ({exc.strerror}).") from None
+    except Exception:
+        if sparse is not None and sparse.missing is not None:
+            raise sparse.missing from None
+        raise
+    if sparse is not None and sparse.missing is not None:
+        raise sparse.missing
 
 
 def decoded(container: InputContainer, stream: Stream) -> Iterator[Frame]:
