@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from proxy.errors import OssError, bad_request, not_implemented
@@ -78,7 +79,21 @@ def _render(value: Any) -> str:
 def parse_process(
     text: str, *, registry: Registry = REGISTRY, max_actions: int = 20
 ) -> Chain:
-    """Parse an already percent-decoded process string, or raise a 400 `OssError`."""
+    """Parse an already percent-decoded process string, or raise a 400 `OssError`.
+
+    Chains are immutable, so those of the default registry are remembered: a popular URL is parsed once.
+    """
+    if registry is REGISTRY:
+        return _parse_known(text, max_actions)
+    return _parse(text, registry, max_actions)
+
+
+@lru_cache(maxsize=4096)
+def _parse_known(text: str, max_actions: int) -> Chain:
+    return _parse(text, REGISTRY, max_actions)
+
+
+def _parse(text: str, registry: Registry, max_actions: int) -> Chain:
     if "|" in text or text.startswith("sys/") or "/sys/" in text:
         raise bad_request("sys/saveas is only allowed in a POST body (x-oss-process=...|sys/saveas,...).")
     segments = text.split("/")
