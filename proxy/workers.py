@@ -66,8 +66,8 @@ class WorkerPool:
         """Run `fn(*args)` in a worker; busy → 503, too slow → 503 (the worker is not interrupted)."""
         if self.pending >= self.max_pending:
             self.metrics.rejections.labels("busy").inc()
-            raise OssError(
-                503, "ServiceUnavailable",
+            raise OssError(  # S3's code for "back off": SDKs retry it with backoff
+                503, "SlowDown",
                 f"{self.pending} processing jobs are already queued (limits.max_concurrency); retry later.",
             )
         self.pending += 1
