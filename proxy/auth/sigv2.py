@@ -5,12 +5,11 @@ boto3 presigns with it unless a client is configured otherwise, so apps moved ov
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from functools import partial
 from urllib.parse import unquote
 
 from proxy.auth import hmac_v1
-from proxy.auth.request import Identity, SignedRequest
+from proxy.auth.request import SignedRequest
 
 # fmt: off
 # botocore's `HmacV1Auth.QSAOfInterest`, a superset of the list in the S3 documentation.
@@ -50,16 +49,6 @@ SCHEME = hmac_v1.HmacV1Scheme(
 )
 
 
-def verify_header(
-    request: SignedRequest,
-    authorization: str,
-    credentials: Mapping[str, str],
-    now: datetime,
-) -> Identity:
-    """The Date (or x-amz-date) header is signed and must be within 15 minutes of the server clock."""
-    return hmac_v1.verify_header(SCHEME, request, authorization, credentials, now)
-
-
-def verify_presigned(request: SignedRequest, credentials: Mapping[str, str], now: datetime) -> Identity:
-    """The `Expires` unix time stands in for the Date and bounds the URL's life."""
-    return hmac_v1.verify_presigned(SCHEME, request, credentials, now)
+# The Date header (or the `Expires` of a presigned URL) is signed; hmac_v1 holds the checks both vendors share.
+verify_header = partial(hmac_v1.verify_header, SCHEME)
+verify_presigned = partial(hmac_v1.verify_presigned, SCHEME)
