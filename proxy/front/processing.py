@@ -18,7 +18,7 @@ from proxy.process.grammar import Chain, parse_process
 from proxy.process.registry import Output
 from proxy.process.runner import max_source_bytes, needed_objects, run_chain
 from proxy.trace import count_cache, count_processed, timed
-from proxy.upstream.base import Conditions, ObjectMeta, http_date
+from proxy.upstream.base import Conditions, ObjectMeta, changed_while_read, http_date
 from proxy.upstream.conditional import Preconditions
 
 
@@ -71,12 +71,12 @@ async def read_source(svc: Services, bucket: str, key: str, meta: ObjectMeta, ma
     """The object's bytes for `meta.etag`, from the source cache or the upstream (size-capped)."""
     cached = svc.sources.get((bucket, key, meta.etag))
     if cached is not None:
-        return cached[1]
+        return cached
     fresh, data = await svc.upstream.read(bucket, key, max_bytes)
-    svc.sources.put((bucket, key, fresh.etag), (fresh, data))
+    svc.sources.put((bucket, key, fresh.etag), data)
     if fresh.etag != meta.etag:
         # Overwritten between the HEAD and the GET: the caller's key no longer names these bytes.
-        raise OssError(503, "ServiceUnavailable", f"{key!r} changed while it was read; retry the request.")
+        raise changed_while_read(key)
     return data
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from proxy.errors import OssError
 from proxy.front.services import Services
 from proxy.process.grammar import Chain
 from proxy.process.media.sparse import SparseSource
 from proxy.process.registry import Output
 from proxy.process.runner import reads_ranges, run_chain_sparse
 from proxy.trace import timed
-from proxy.upstream.base import Conditions, ObjectMeta, upstream_bad_gateway
+from proxy.upstream.base import Conditions, ObjectMeta, changed_while_read, upstream_bad_gateway
 
 BLOCK = 1024 * 1024  # the unit of a ranged GET: fewer round trips to the worker than FFmpeg's 32 KiB reads
 
@@ -56,7 +55,7 @@ async def read_range(svc: Services, bucket: str, key: str, meta: ObjectMeta, sta
     stream = await svc.upstream.get(bucket, key, Conditions(range=f"bytes={start}-{end - 1}"))
     try:
         if stream.meta.etag != meta.etag:
-            raise OssError(503, "ServiceUnavailable", f"{key!r} changed while it was read; retry the request.")
+            raise changed_while_read(key)
         if stream.status != 206 or stream.content_length != end - start:
             raise upstream_bad_gateway(f"a GET of bytes {start}-{end - 1} answered {stream.status} "
                                        f"with {stream.content_length} bytes")

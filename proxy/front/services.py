@@ -15,7 +15,7 @@ from proxy.config import Config
 from proxy.front.l2 import SharedCache
 from proxy.metrics import Metrics
 from proxy.process.registry import Output
-from proxy.upstream.base import ObjectMeta, Upstream
+from proxy.upstream.base import Upstream
 from proxy.workers import WorkerPool
 
 KNOWN_ETAGS = 100_000
@@ -40,7 +40,7 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     credentials: Mapping[str, str] = field(init=False)
     renditions: ByteLRU[Rendition] = field(init=False)
-    sources: ByteLRU[tuple[ObjectMeta, bytes]] = field(init=False)
+    sources: ByteLRU[bytes] = field(init=False)
     flights: SingleFlight[Any] = field(default_factory=SingleFlight)
     known: TTLCache | None = field(init=False)
     shared: SharedCache | None = field(init=False)
@@ -50,7 +50,7 @@ class Services:
         # Access key id → secret: the keys clients sign with, looked up on every signed request.
         self.credentials = {c.access_key_id: c.secret_access_key for c in self.config.credentials}
         self.renditions = ByteLRU(cache.max_bytes, cache.max_entry_bytes, lambda r: len(r.output.body))
-        self.sources = ByteLRU(cache.source_max_bytes, cache.max_entry_bytes, lambda s: len(s[1]))
+        self.sources = ByteLRU(cache.source_max_bytes, cache.max_entry_bytes, len)
         # (bucket, key) → metadata trusted without asking the upstream, for revalidate_after_s seconds.
         self.known = TTLCache(KNOWN_ETAGS, cache.revalidate_after_s) if cache.revalidate_after_s > 0 else None
         self.shared = SharedCache(self.upstream, cache) if cache.l2_bucket else None

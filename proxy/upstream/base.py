@@ -258,6 +258,11 @@ def unsupported_operation(operation: str, backend: str) -> OssError:
     return OssError(501, "NotImplemented", f"{operation} is not supported by the {backend} upstream.")
 
 
+def changed_while_read(key: str) -> OssError:
+    """The object was overwritten between reading its ETag and its bytes: the client should retry."""
+    return OssError(503, "ServiceUnavailable", f"{key!r} changed while it was read; retry the request.")
+
+
 def upstream_unavailable(detail: str) -> OssError:
     return OssError(503, "ServiceUnavailable", f"The upstream store is unavailable: {detail}. Retry later.")
 
