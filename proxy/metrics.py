@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics import MetricWrapperBase
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 STAGES = ("auth", "fetch", "queue", "process", "encode")
@@ -56,12 +58,21 @@ class Metrics:
         self.rejections = Counter(
             "osprey_rejections", "Requests refused by a limit or a policy.", ("reason",), registry=r
         )
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         for result in CACHE_RESULTS:
             self.cache_requests.labels(result)
         for reason in REJECTION_REASONS:
             self.rejections.labels(reason)
         for direction in DIRECTIONS:
             self.upstream_bytes.labels(direction)
+
+    def child(self, metric: MetricWrapperBase, *values: str) -> Any:
+        """`metric.labels(*values)`, remembered: label sets are closed, and every request asks for a few."""
+        key = (id(metric), values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*values)
+        return found
 
     def exposition(self) -> tuple[bytes, str]:
         """The Prometheus text format of every metric, and its content type."""

@@ -6,6 +6,6 @@ The front builds a `SignedRequest`, calls `verify`, and for aws-chunked bodies f
 
 from proxy.auth.chunked import AwsChunkedDecoder, decoder_for
 from proxy.auth.request import ChunkSigner, Identity, SignedRequest
-from proxy.auth.verify import verify
+from proxy.auth.verify import SIGNATURE_PARAMS, verify
 
-__all__ = ["AwsChunkedDecoder", "ChunkSigner", "Identity", "SignedRequest", "decoder_for", "verify"]
+__all__ = ["SIGNATURE_PARAMS", "AwsChunkedDecoder", "ChunkSigner", "Identity", "SignedRequest", "decoder_for", "verify"]

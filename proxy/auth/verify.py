@@ -26,6 +26,8 @@ _QUERY_SCHEMES: tuple[tuple[frozenset[str], QueryVerifier], ...] = (
     (frozenset({"AWSAccessKeyId"}), sigv2.verify_presigned),
     (frozenset({"OSSAccessKeyId", "Signature"}), oss_v1.verify_presigned),
 )
+# Any of these in the query string makes a request a presigned one.
+SIGNATURE_PARAMS = frozenset().union(*(params for params, _ in _QUERY_SCHEMES))
 ONE_MECHANISM = (
     "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter "
     "or the Authorization header should be specified"

@@ -44,7 +44,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         raise bad_request("Object keys cannot contain NUL bytes.")
     query = parse_query(request.rel_url.raw_query_string)
     with timed(svc.metrics, "auth"):
-        identity = identify(request, address, svc.credentials)
+        identity = identify(request, address, svc.credentials, query)
     if address.key and request.method in ("GET", "HEAD") and _plain_read(query):
         return await read_object(request, svc, address, identity, query)
     if address.key and request.method == "POST" and PROCESS in query:

@@ -71,11 +71,14 @@ def _finish(request: web.Request, trace: Trace, status: int, response: web.Strea
     metrics = request.app[METRICS]
     elapsed = time.perf_counter() - trace.started
     operation = trace.operation
-    metrics.requests.labels(method_label(request.method), operation, str(status)).inc()
-    metrics.request_duration.labels(operation).observe(elapsed)
+    metrics.child(metrics.requests, method_label(request.method), operation, str(status)).inc()
+    metrics.child(metrics.request_duration, operation).observe(elapsed)
     reason = rejection_reason(trace, status)
     if reason is not None:
-        metrics.rejections.labels(reason).inc()
+        metrics.child(metrics.rejections, reason).inc()
+    level = logging.DEBUG if operation in PROBES else logging.INFO
+    if not access_log.isEnabledFor(level):
+        return
     fields = {
         "request_id": request.get(REQUEST_ID, ""),
         "method": request.method,
@@ -91,7 +94,6 @@ def _finish(request: web.Request, trace: Trace, status: int, response: web.Strea
         "stages_ms": {stage: round(seconds * 1000, 3) for stage, seconds in trace.stages.items()},
         "remote": request.remote or "",
     }
-    level = logging.DEBUG if operation in PROBES else logging.INFO
     access_log.log(level, "%s %s %s", request.method, operation, status, extra={"fields": fields})
 
 

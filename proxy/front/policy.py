@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from proxy.auth import Identity, SignedRequest, verify
+from proxy.auth import SIGNATURE_PARAMS, Identity, SignedRequest, verify
 from proxy.config import BucketConfig
 from proxy.errors import access_denied
 from proxy.front.addressing import Address
@@ -18,8 +18,11 @@ from proxy.process.registry import REGISTRY
 log = logging.getLogger("osprey.auth")
 
 
-def identify(request: web.Request, address: Address, credentials: Mapping[str, str]) -> Identity | None:
+def identify(request: web.Request, address: Address, credentials: Mapping[str, str],
+             query: Mapping[str, str]) -> Identity | None:
     """The verified caller, or None when the request is anonymous; a bad signature raises 403."""
+    if "Authorization" not in request.headers and SIGNATURE_PARAMS.isdisjoint(query):
+        return None  # anonymous, the common case behind a CDN: nothing to parse
     signed = SignedRequest(
         method=request.method,
         host=request.host,

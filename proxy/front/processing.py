@@ -18,7 +18,7 @@ from proxy.process.grammar import Chain, parse_process
 from proxy.process.registry import Output
 from proxy.process.runner import max_source_bytes, needed_objects, run_chain
 from proxy.trace import count_cache, count_processed, timed
-from proxy.upstream.base import Conditions, ObjectMeta, changed_while_read, http_date
+from proxy.upstream.base import Conditions, ObjectMeta, changed_while_read
 from proxy.upstream.conditional import Preconditions
 
 
@@ -89,12 +89,15 @@ async def render(svc: Services, bucket: str, key: str, chain: Chain,
     """
     chain = with_key_type(chain, key)  # doc/ steps read the key's extension unless source_ names a type
     extra_keys = needed_objects(chain)
-    meta, *extra_metas = await asyncio.gather(
-        current_meta(svc, bucket, key), *(_meta_if_exists(svc, bucket, k) for k in extra_keys)
-    )
+    if extra_keys:
+        meta, *extra_metas = await asyncio.gather(
+            current_meta(svc, bucket, key), *(_meta_if_exists(svc, bucket, k) for k in extra_keys)
+        )
+    else:  # the common case, without gather's tasks
+        meta, extra_metas = await current_meta(svc, bucket, key), []
     resources = {k: m for k, m in zip(extra_keys, extra_metas, strict=True) if m is not None}
     etag = derived_etag(meta.etag, chain, [m.etag for m in resources.values()])
-    if conditions is not None:
+    if conditions:
         Preconditions.parse(conditions).check(ObjectMeta(meta.size, etag, meta.last_modified))
     cache_key = (bucket, key, etag)
     hit = svc.renditions.get(cache_key)
@@ -147,7 +150,7 @@ async def process_object(request: web.Request, svc: Services, bucket: str, key: 
     headers = {
         "Content-Type": output.media_type,
         "ETag": rendition.etag,
-        "Last-Modified": http_date(rendition.last_modified),
+        "Last-Modified": rendition.http_last_modified,
         "Cache-Control": svc.config.server.cache_control,
     }
     if vary_accept:

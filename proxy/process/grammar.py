@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from proxy.errors import OssError, bad_request, not_implemented
@@ -61,6 +61,11 @@ class Chain:
     style: str | None = None
 
     def canonical(self) -> str:
+        return self._canonical
+
+    @cached_property
+    def _canonical(self) -> str:
+        """Computed once per chain: parsed chains are memoised, so a popular URL renders it once."""
         if self.style is not None:
             return f"{STYLE}/{self.style}"
         return "/".join(s.canonical() for s in self.steps)

@@ -21,6 +21,10 @@ class Conditions:
     if_match: str | None = None
     if_unmodified_since: str | None = None
 
+    def __bool__(self) -> bool:
+        """Whether the client sent any of them."""
+        return any((self.range, self.if_none_match, self.if_modified_since, self.if_match, self.if_unmodified_since))
+
 
 # Headers an object is stored with that ObjectMeta has no field for; a client may rely on them.
 STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")

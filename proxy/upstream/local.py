@@ -18,6 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
+from cachetools import LRUCache
+
 from proxy.errors import OssError, access_denied, invalid_argument, no_such_bucket, no_such_key
 from proxy.upstream import local_api
 from proxy.upstream.base import (
@@ -34,6 +36,7 @@ from proxy.upstream.base import (
 from proxy.upstream.conditional import Preconditions, Selection, select
 
 META_DIR = ".osprey-meta"
+KNOWN_METAS = 10_000  # object metadata remembered by (path, ETag); a few MiB at most
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
 _REFUSED_SEGMENTS = {"", ".", ".."}
 
@@ -50,6 +53,8 @@ class LocalUpstream:
 
     def __init__(self, root: Path) -> None:
         self._root = Path(root)
+        self._real_root = os.path.realpath(root)
+        self._metas: LRUCache[tuple[str, str], ObjectMeta] = LRUCache(maxsize=KNOWN_METAS)
 
     async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
         file, meta, chosen = await asyncio.to_thread(self._open, bucket, key, conditions)
@@ -61,8 +66,10 @@ class LocalUpstream:
         return ObjectStream(chosen.status, meta, chosen.length, body, chosen.content_range)
 
     async def head(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectMeta:
-        meta = await asyncio.to_thread(self._stat, bucket, key)
-        Preconditions.parse(conditions or Conditions()).check(meta)
+        # A few lstat calls and a small sidecar read: cheaper on the loop than a hop to a thread and back.
+        meta = self._stat(bucket, key)
+        if conditions:
+            Preconditions.parse(conditions).check(meta)
         return meta
 
     async def read(self, bucket: str, key: str, max_bytes: int) -> tuple[ObjectMeta, bytes]:
@@ -126,15 +133,23 @@ class LocalUpstream:
         """Nothing to release: files are closed with their streams."""
 
     def _bucket_dir(self, bucket: str) -> Path:
+        return Path(self._real_bucket(bucket))
+
+    def _real_bucket(self, bucket: str) -> str:
         _check_bucket_name(bucket)
-        path = self._root / bucket
-        if not path.is_dir():
+        path = _real_below(self._real_root, bucket)
+        if not os.path.isdir(path):
             raise no_such_bucket(bucket)
-        return path.resolve()
+        return path
 
     def _resolve(self, bucket: str, key: str) -> tuple[Path, Path]:
         """(bucket directory, real path of the key), refusing any key that could leave the bucket."""
-        bucket_dir = self._bucket_dir(bucket)
+        bucket_dir, path = self._real_paths(bucket, key)
+        return Path(bucket_dir), Path(path)
+
+    def _real_paths(self, bucket: str, key: str) -> tuple[str, str]:
+        """`_resolve` as strings, for the calls that need no more than a path (HEAD on every cache hit)."""
+        base = self._real_bucket(bucket)
         if "\0" in key or "\\" in key:
             raise _refused(key, "it contains a NUL byte or a backslash")
         segments = key.split("/")
@@ -142,23 +157,22 @@ class LocalUpstream:
             raise _refused(key, "it has an empty, '.' or '..' segment or starts with '/'")
         if segments[0] == META_DIR:
             raise _refused(key, f"{META_DIR}/ is reserved for object metadata")
-        path = Path(os.path.realpath(bucket_dir / key))
-        if not path.is_relative_to(bucket_dir):
-            raise _refused(key, "it leads outside the bucket through a symbolic link")
-        inside = path.relative_to(bucket_dir).parts
-        if not inside or inside[0] == META_DIR:
-            raise _refused(key, "it leads to the bucket itself or its metadata")
-        return bucket_dir, path
+        path = _real_below(base, key)
+        if not path.startswith(base + "/"):
+            raise _refused(key, "it leads outside the bucket (or to the bucket itself) through a symbolic link")
+        if path[len(base) + 1:].partition("/")[0] == META_DIR:
+            raise _refused(key, "it leads to the bucket's metadata")
+        return base, path
 
     def _open(
         self, bucket: str, key: str, conditions: Conditions | None
     ) -> tuple[BinaryIO, ObjectMeta, Selection]:
-        bucket_dir, path = self._resolve(bucket, key)
+        bucket_dir, path = self._real_paths(bucket, key)
         with _os_errors(key):
             # O_NONBLOCK: opening a FIFO planted in a bucket must not hang a worker thread.
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
             try:
-                meta = _meta(bucket_dir, path, key, os.fstat(fd))
+                meta = self._meta(bucket_dir, path, key, os.fstat(fd))
                 chosen = select(conditions, meta)
                 os.lseek(fd, chosen.start, os.SEEK_SET)
                 return os.fdopen(fd, "rb", buffering=0), meta, chosen
@@ -167,9 +181,30 @@ class LocalUpstream:
                 raise
 
     def _stat(self, bucket: str, key: str) -> ObjectMeta:
-        bucket_dir, path = self._resolve(bucket, key)
+        bucket_dir, path = self._real_paths(bucket, key)
         with _os_errors(key):
-            return _meta(bucket_dir, path, key, path.stat())
+            return self._meta(bucket_dir, path, key, os.stat(path))
+
+    def _meta(self, bucket_dir: str, path: str, key: str, st: os.stat_result) -> ObjectMeta:
+        """What a regular file and its sidecar say about the object; anything else is no object.
+
+        Remembered by (path, ETag): a sidecar is written before its file is renamed into place, so a
+        file's ETag fixes what its sidecar says, and a repeated HEAD reads neither sidecar nor type table.
+        """
+        if not stat.S_ISREG(st.st_mode):
+            raise no_such_key(key)
+        etag = _etag(st)
+        known = self._metas.get((path, etag))
+        if known is None:
+            stored = _load_sidecar(_sidecar(bucket_dir, path), etag) or Stored(
+                mimetypes.guess_type(path)[0] or "application/octet-stream"
+            )
+            known = self._metas[(path, etag)] = ObjectMeta(
+                size=st.st_size, etag=etag,
+                last_modified=datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC),
+                content_type=stored.content_type, metadata=stored.metadata, headers=stored.headers,
+            )
+        return known
 
     def _start_upload(self, bucket: str, key: str) -> _Upload:
         return _Upload(*self._resolve(bucket, key), key)
@@ -179,7 +214,7 @@ class LocalUpstream:
         with _os_errors(key):
             if not path.is_file():
                 return
-            _sidecar(bucket_dir, path).unlink(missing_ok=True)
+            Path(_sidecar(bucket_dir, path)).unlink(missing_ok=True)
             path.unlink(missing_ok=True)
             for folder in path.parents:
                 if folder == bucket_dir or not folder.is_relative_to(bucket_dir):
@@ -288,36 +323,37 @@ def _refused(key: str, why: str) -> OssError:
     return invalid_argument(f"The object key {key!r} is not allowed in a local bucket: {why}.")
 
 
-def _meta(bucket_dir: Path, path: Path, key: str, st: os.stat_result) -> ObjectMeta:
-    """What a regular file and its sidecar say about the object; anything else is no object."""
-    if not stat.S_ISREG(st.st_mode):
-        raise no_such_key(key)
-    etag = _etag(st)
-    stored = _load_sidecar(_sidecar(bucket_dir, path), etag) or Stored(
-        mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    )
-    return ObjectMeta(
-        size=st.st_size, etag=etag,
-        last_modified=datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC),
-        content_type=stored.content_type, metadata=dict(stored.metadata), headers=dict(stored.headers),
-    )
-
-
 def _etag(st: os.stat_result) -> str:
     identity = f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}".encode()
     return f'"{hashlib.blake2b(identity, digest_size=16).hexdigest()}"'
 
 
-def _sidecar(bucket_dir: Path, path: Path) -> Path:
+def _sidecar(bucket_dir: Path | str, path: Path | str) -> str:
     """Named after the real path, so a symbolic link and its target share their metadata."""
-    inside = path.relative_to(bucket_dir).as_posix().encode()
-    return bucket_dir / META_DIR / f"{hashlib.sha256(inside).hexdigest()}.json"
+    base = str(bucket_dir)
+    inside = str(path)[len(base) + 1:].encode()  # `path` is below `bucket_dir` (see `_resolve`)
+    return f"{base}/{META_DIR}/{hashlib.sha256(inside).hexdigest()}.json"
 
 
-def _load_sidecar(path: Path, etag: str) -> Stored | None:
+def _real_below(base: str, relative: str) -> str:
+    """`os.path.realpath(base/relative)` for a `base` already real: only the components below it are looked at."""
+    path = base
+    for part in relative.split("/"):
+        path = f"{path}/{part}"
+        try:
+            link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            link = True  # missing or unreadable: let realpath say what the path is
+        if link:
+            return os.path.realpath(f"{base}/{relative}")
+    return path
+
+
+def _load_sidecar(path: str, etag: str) -> Stored | None:
     """What was put with the file that has `etag`, or None if absent or stale."""
     try:
-        stored = json.loads(path.read_bytes())
+        with open(path, "rb") as file:
+            stored = json.loads(file.read())
         if stored["etag"] == etag:
             return Stored(str(stored["content_type"]), dict(stored["metadata"]), dict(stored.get("headers", {})))
     except (OSError, ValueError, TypeError, KeyError):
@@ -325,7 +361,7 @@ def _load_sidecar(path: Path, etag: str) -> Stored | None:
     return None
 
 
-def _write_atomically(path: Path, data: bytes, staging: Path) -> None:
+def _write_atomically(path: str, data: bytes, staging: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=staging)
     try:
         with os.fdopen(fd, "wb") as out:
