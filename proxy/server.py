@@ -12,6 +12,7 @@ without a restart). An S3 upstream that does not answer yet is not fatal: Osprey
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from pathlib import Path
@@ -22,6 +23,7 @@ from proxy.app import METRICS_PATH, build_app
 from proxy.config import Config, ConfigError
 from proxy.front.observe import METRICS, metrics_app
 from proxy.front.readiness import READINESS
+from proxy.front.services import SERVICES
 
 log = logging.getLogger("osprey.server")
 
@@ -59,6 +61,7 @@ async def _serve(config: Config) -> None:
     started: list[web.AppRunner] = []
     try:
         await _setup(runner, started)
+        await app[SERVICES].pool.start()  # before the port opens: the first requests find warm workers
         await _listen(runner, server.host, server.port, "")
         if metrics_runner is not None:
             await _setup(metrics_runner, started)
@@ -66,6 +69,7 @@ async def _serve(config: Config) -> None:
         problem = await app[READINESS].problem()
         if problem is not None:
             log.warning("not ready yet: %s; /_osprey/readyz answers 503 until that changes", problem)
+        gc.freeze()  # what start-up built lives as long as the server: full collections need not walk it
         await stop.wait()
         log.info("shutting down: refusing new connections, draining requests in flight for up to %g s",
                  server.drain_timeout_s)

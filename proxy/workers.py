@@ -62,6 +62,11 @@ class WorkerPool:
         context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
 
+    async def start(self) -> None:
+        """Spawn and warm every worker now (one job each), so the first requests do not pay for it."""
+        jobs = [self._executor.submit(_warm_up) for _ in range(self.workers)]
+        await asyncio.gather(*map(asyncio.wrap_future, jobs))
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(*args)` in a worker; busy → 503, too slow → 503 (the worker is not interrupted)."""
         if self.pending >= self.max_pending:

@@ -1,6 +1,7 @@
 """The worker pool's own accounting: busy workers, queued jobs, and queue time told apart from work time."""
 
 import asyncio
+import multiprocessing
 import time
 
 import pytest
@@ -64,3 +65,16 @@ async def test_a_full_pool_refuses_and_counts_busy():
     finally:
         pool.close()
     assert metrics.registry.get_sample_value("osprey_rejections_total", {"reason": "busy"}) == 1
+
+
+async def test_start_spawns_every_worker_before_any_job():
+    before = set(multiprocessing.active_children())
+    pool = WorkerPool(2, 10, 60)
+    try:
+        assert set(multiprocessing.active_children()) == before  # nothing spawned until asked
+        await pool.start()
+        assert len(set(multiprocessing.active_children()) - before) == 2
+        assert await pool.run(len, b"abc") == 3
+        assert len(set(multiprocessing.active_children()) - before) == 2  # the job ran on a started worker
+    finally:
+        pool.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from proxy.errors import OssError
 from proxy.metrics import Metrics
@@ -76,13 +76,16 @@ class MeteredUpstream:
         try:
             result = await call
         except OssError as err:
-            self._metrics.upstream_requests.labels(name, str(err.status)).inc()
+            self._calls(name, str(err.status)).inc()
             raise
         except Exception:
-            self._metrics.upstream_requests.labels(name, "error").inc()
+            self._calls(name, "error").inc()
             raise
-        self._metrics.upstream_requests.labels(name, str(status_of(result))).inc()
+        self._calls(name, str(status_of(result))).inc()
         return result
+
+    def _calls(self, name: str, status: str) -> Any:
+        return self._metrics.child(self._metrics.upstream_requests, name, status)
 
     def _counted(self, body: AsyncIterator[bytes]) -> ChunkReader:
         """The same chunks, counted; closing it closes `body` (even if it was never read)."""
