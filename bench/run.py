@@ -91,6 +91,32 @@ def peak_rss_mib(pid: int, with_children: bool = True) -> float:
     return total / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds per GB moved, for the processes that share the two cores during a transfer."""
+
+    pids: dict[str, int]
+
+    def __post_init__(self) -> None:
+        self._start = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        self._client = time.process_time()
+
+    def report(self, payload_bytes: int) -> str:
+        gb = payload_bytes / 1e9 or 1.0
+        used = {name: cpu_seconds(pid) - self._start[name] for name, pid in self.pids.items()}
+        used["client"] = time.process_time() - self._client
+        total = sum(used.values())
+        parts = ", ".join(f"{name} {seconds / gb:.2f}" for name, seconds in used.items())
+        # With every process busy in parallel on all cores, GB/s cannot exceed cores / (CPU s per GB).
+        return f"  CPU s/GB: {parts} (sum {total / gb:.2f}: at most {os.cpu_count() / (total / gb) * 1000:.0f} MB/s)"
+
+
 def children(pid: int) -> list[int]:
     try:
         kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -153,22 +179,30 @@ def in_process_limit(data: bytes, process: str, seconds: float, workers: int = 2
         return done / (time.perf_counter() - start)
 
 
-async def bare_handler_rate(body: bytes, seconds: float, concurrency: int) -> Result:
-    """A bare aiohttp handler returning `body` from memory: the ceiling for cache hits."""
+async def bare_handler_rate(body: bytes, work: Path, seconds: float, concurrency: int) -> Result:
+    """A bare aiohttp handler returning `body` from memory, in its own process as Osprey is: the ceiling
+    for cache hits (in the load generator's process it would share its core and look slower)."""
+    source = work / "bare-body"
+    source.write_bytes(body)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--bare-server", str(source), str(port)], cwd=ROOT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", proc)
+        return await load(f"http://127.0.0.1:{port}/", seconds, concurrency, "bare aiohttp (same bytes)")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def serve_bare(source: str, port: str) -> None:
+    body = Path(source).read_bytes()
 
     async def handler(_request: web.Request) -> web.Response:
         return web.Response(body=body, content_type="image/jpeg")
 
     app = web.Application()
     app.router.add_get("/", handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        return await load(f"http://127.0.0.1:{port}/", seconds, concurrency, "bare aiohttp (same bytes)")
-    finally:
-        await runner.cleanup()
+    web.run_app(app, host="127.0.0.1", port=int(port), access_log=None, print=None)
 
 
 def start_osprey(config: Path, port: int) -> subprocess.Popen:
@@ -209,7 +243,8 @@ revalidate_after_s = {revalidate_s}
 """)
 
 
-async def run_backend(label: str, upstream_toml: str, work: Path, corpus: dict[str, bytes], args) -> None:
+async def run_backend(label: str, upstream_toml: str, work: Path, corpus: dict[str, bytes], args,
+                      upstream_pid: int | None = None, direct_mbps: float | None = None) -> None:
     print(f"\n== backend: {label} ==")
     phases = ((0, 0, "misses"), (256 * 1024 * 1024, 0, "hits"), (256 * 1024 * 1024, 60, "hits, ETag trusted 60 s"))
     for cache_bytes, revalidate_s, cases in phases:
@@ -236,17 +271,27 @@ async def run_backend(label: str, upstream_toml: str, work: Path, corpus: dict[s
                 async with aiohttp.ClientSession() as session, session.get(url) as first:
                     body, etag = await first.read(), first.headers.get("ETag", "")
                 hit = await load(url, args.seconds, args.concurrency, f"hit ({cases})")
-                bare = await bare_handler_rate(body, args.seconds, args.concurrency)
+                bare = await bare_handler_rate(body, work, args.seconds, args.concurrency)
                 print(hit.line(f"  ratio to bare {hit.rate / bare.rate:4.2f}"))
                 print(bare.line())
                 revalidate = await load(url, args.seconds, args.concurrency, "304 revalidation",
                                         headers={"If-None-Match": etag}, expect=304)
                 print(revalidate.line())
                 before = peak_rss_mib(proc.pid, with_children=False)
+                cpu = CpuMeter({"osprey": proc.pid, **({"upstream": upstream_pid} if upstream_pid else {})})
                 big = await load(f"{base}/big.bin", args.seconds, 1, "pass-through GET 100 MB (1 stream)")
                 mbps = big.payload_bytes / big.seconds / 1e6
                 grown = peak_rss_mib(proc.pid, with_children=False) - before
                 print(big.line(f"  {mbps:7.1f} MB/s  server peak RSS grew {grown:.0f} MiB"))
+                print(cpu.report(big.payload_bytes))
+                if direct_mbps is not None and upstream_pid is not None:
+                    via, via_cpu = max(
+                        direct_download(anonymous_s3(port), {"osprey": proc.pid, "upstream": upstream_pid})
+                        for _ in range(3)
+                    )
+                    print(f"{'boto3 download of 100 MB through Osprey':<46} {via:8.1f} MB/s"
+                          f"  ratio to direct {via / direct_mbps:4.2f}")
+                    print(via_cpu)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -273,12 +318,23 @@ async def main() -> None:
             await run_s3(work, corpus, args)
 
 
-def direct_download_mbps(s3) -> float:
-    """A direct boto3 download of the 100 MB object, streamed and discarded like the proxy's."""
+def anonymous_s3(port: int):
+    """boto3 pointed at Osprey, unsigned (the bench bucket is public-read): the same client as the direct download."""
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                        config=Config(signature_version=UNSIGNED))
+
+
+def direct_download(s3, pids: dict[str, int]) -> tuple[float, str]:
+    """A boto3 download of the 100 MB object, streamed and discarded: MB/s, and the CPU `pids` used."""
+    cpu = CpuMeter(pids)
     start, size = time.perf_counter(), 0
     for chunk in s3.get_object(Bucket=BUCKET, Key="big.bin")["Body"].iter_chunks(1 << 20):
         size += len(chunk)
-    return size / (time.perf_counter() - start) / 1e6
+    return size / (time.perf_counter() - start) / 1e6, cpu.report(size)
 
 
 async def run_s3(work: Path, corpus: dict[str, bytes], args) -> None:
@@ -296,15 +352,19 @@ async def run_s3(work: Path, corpus: dict[str, bytes], args) -> None:
         for name, data in corpus.items():
             s3.put_object(Bucket=BUCKET, Key=name, Body=data)
         s3.upload_file(str(work / "data" / BUCKET / "big.bin"), BUCKET, "big.bin")
-        direct = max(direct_download_mbps(s3) for _ in range(3))
+        direct, direct_cpu = max(direct_download(s3, {"upstream": moto.pid}) for _ in range(3))
         upstream = (f'type = "s3"\nendpoint = "{endpoint}"\naccess_key_id = "bench"\n'
                     'secret_access_key = "bench"')
-        await run_backend("s3 (moto server)", upstream, work, corpus, args)
+        await run_backend("s3 (moto server)", upstream, work, corpus, args, moto.pid, direct)
         print(f"{'direct boto3 download of 100 MB from moto':<46} {direct:8.1f} MB/s")
+        print(direct_cpu)
     finally:
         moto.terminate()
         moto.wait(timeout=10)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["--bare-server"]:
+        serve_bare(*sys.argv[2:4])
+    else:
+        asyncio.run(main())

@@ -137,18 +137,19 @@ class LocalUpstream:
 
     def _real_bucket(self, bucket: str) -> str:
         _check_bucket_name(bucket)
-        path = _real_below(self._real_root, bucket)
-        if not os.path.isdir(path):
+        path, found = _real_below(self._real_root, bucket)
+        if not (stat.S_ISDIR(found.st_mode) if found else os.path.isdir(path)):
             raise no_such_bucket(bucket)
         return path
 
     def _resolve(self, bucket: str, key: str) -> tuple[Path, Path]:
         """(bucket directory, real path of the key), refusing any key that could leave the bucket."""
-        bucket_dir, path = self._real_paths(bucket, key)
+        bucket_dir, path, _ = self._real_paths(bucket, key)
         return Path(bucket_dir), Path(path)
 
-    def _real_paths(self, bucket: str, key: str) -> tuple[str, str]:
-        """`_resolve` as strings, for the calls that need no more than a path (HEAD on every cache hit)."""
+    def _real_paths(self, bucket: str, key: str) -> tuple[str, str, os.stat_result | None]:
+        """`_resolve` as strings, for the calls that need no more than a path (HEAD on every cache hit), and
+        the key's own lstat when no link was followed, so a HEAD needs no second stat."""
         base = self._real_bucket(bucket)
         if "\0" in key or "\\" in key:
             raise _refused(key, "it contains a NUL byte or a backslash")
@@ -157,17 +158,17 @@ class LocalUpstream:
             raise _refused(key, "it has an empty, '.' or '..' segment or starts with '/'")
         if segments[0] == META_DIR:
             raise _refused(key, f"{META_DIR}/ is reserved for object metadata")
-        path = _real_below(base, key)
+        path, found = _real_below(base, key)
         if not path.startswith(base + "/"):
             raise _refused(key, "it leads outside the bucket (or to the bucket itself) through a symbolic link")
         if path[len(base) + 1:].partition("/")[0] == META_DIR:
             raise _refused(key, "it leads to the bucket's metadata")
-        return base, path
+        return base, path, found
 
     def _open(
         self, bucket: str, key: str, conditions: Conditions | None
     ) -> tuple[BinaryIO, ObjectMeta, Selection]:
-        bucket_dir, path = self._real_paths(bucket, key)
+        bucket_dir, path, _ = self._real_paths(bucket, key)
         with _os_errors(key):
             # O_NONBLOCK: opening a FIFO planted in a bucket must not hang a worker thread.
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -181,9 +182,9 @@ class LocalUpstream:
                 raise
 
     def _stat(self, bucket: str, key: str) -> ObjectMeta:
-        bucket_dir, path = self._real_paths(bucket, key)
+        bucket_dir, path, found = self._real_paths(bucket, key)
         with _os_errors(key):
-            return self._meta(bucket_dir, path, key, os.stat(path))
+            return self._meta(bucket_dir, path, key, found or os.stat(path))
 
     def _meta(self, bucket_dir: str, path: str, key: str, st: os.stat_result) -> ObjectMeta:
         """What a regular file and its sidecar say about the object; anything else is no object.
@@ -335,18 +336,19 @@ def _sidecar(bucket_dir: Path | str, path: Path | str) -> str:
     return f"{base}/{META_DIR}/{hashlib.sha256(inside).hexdigest()}.json"
 
 
-def _real_below(base: str, relative: str) -> str:
-    """`os.path.realpath(base/relative)` for a `base` already real: only the components below it are looked at."""
-    path = base
+def _real_below(base: str, relative: str) -> tuple[str, os.stat_result | None]:
+    """`os.path.realpath(base/relative)` for a `base` already real, looking only at the components below it;
+    with the lstat of the last one when no component was a link (None when realpath had to decide)."""
+    path, found = base, None
     for part in relative.split("/"):
         path = f"{path}/{part}"
         try:
-            link = stat.S_ISLNK(os.lstat(path).st_mode)
+            found = os.lstat(path)
         except OSError:
-            link = True  # missing or unreadable: let realpath say what the path is
-        if link:
-            return os.path.realpath(f"{base}/{relative}")
-    return path
+            found = None  # missing or unreadable: let realpath say what the path is
+        if found is None or stat.S_ISLNK(found.st_mode):
+            return os.path.realpath(f"{base}/{relative}"), None
+    return path, found
 
 
 def _load_sidecar(path: str, etag: str) -> Stored | None:
