@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import secrets
 from xml.sax.saxutils import escape
 
@@ -13,9 +14,14 @@ from proxy.errors import OssError
 REQUEST_ID_HEADER = "x-oss-request-id"
 
 
+_PROCESS_PREFIX = secrets.token_hex(6).upper()
+_SEQUENCE = itertools.count()
+
+
 def new_request_id() -> str:
-    """24 upper-case hex characters, the shape OSS request ids have."""
-    return secrets.token_hex(12).upper()
+    """24 upper-case hex characters, the shape OSS request ids have: a random prefix per process, then a
+    sequence number, so ids are unique across replicas without a random draw per request."""
+    return f"{_PROCESS_PREFIX}{next(_SEQUENCE) & 0xFFFF_FFFF_FFFF:012X}"
 
 
 def error_xml(err: OssError, request_id: str, host: str) -> bytes:

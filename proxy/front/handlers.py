@@ -13,7 +13,7 @@ from proxy.front.negotiate import negotiable, negotiate
 from proxy.front.objects import head_object, stream_object
 from proxy.front.observe import PROCESS_OBJECT, PROCESS_TASK, trace_of
 from proxy.front.passthrough import AUTH_PARAMS, forward
-from proxy.front.policy import authorize, authorize_chain, authorize_source, identify
+from proxy.front.policy import authorize, authorize_chain, authorize_source, identify, is_signed
 from proxy.front.processing import parse_request_chain, process_object
 from proxy.front.query import parse_query
 from proxy.front.readiness import READINESS
@@ -43,8 +43,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if "\x00" in address.key:
         raise bad_request("Object keys cannot contain NUL bytes.")
     query = parse_query(request.rel_url.raw_query_string)
-    with timed(svc.metrics, "auth"):
-        identity = identify(request, address, svc.credentials, query)
+    identity = None
+    if is_signed(request, query):
+        with timed(svc.metrics, "auth"):
+            identity = identify(request, address, svc.credentials)
     if address.key and request.method in ("GET", "HEAD") and _plain_read(query):
         return await read_object(request, svc, address, identity, query)
     if address.key and request.method == "POST" and PROCESS in query:

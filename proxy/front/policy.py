@@ -18,11 +18,13 @@ from proxy.process.registry import REGISTRY
 log = logging.getLogger("osprey.auth")
 
 
-def identify(request: web.Request, address: Address, credentials: Mapping[str, str],
-             query: Mapping[str, str]) -> Identity | None:
+def is_signed(request: web.Request, query: Mapping[str, str]) -> bool:
+    """Whether the request carries a signature to check (anonymous ones, the common case behind a CDN, do not)."""
+    return "Authorization" in request.headers or not SIGNATURE_PARAMS.isdisjoint(query)
+
+
+def identify(request: web.Request, address: Address, credentials: Mapping[str, str]) -> Identity | None:
     """The verified caller, or None when the request is anonymous; a bad signature raises 403."""
-    if "Authorization" not in request.headers and SIGNATURE_PARAMS.isdisjoint(query):
-        return None  # anonymous, the common case behind a CDN: nothing to parse
     signed = SignedRequest(
         method=request.method,
         host=request.host,

@@ -36,7 +36,7 @@ from proxy.upstream.base import (
 from proxy.upstream.conditional import Preconditions, Selection, select
 
 META_DIR = ".osprey-meta"
-KNOWN_METAS = 10_000  # object metadata remembered by (path, ETag); a few MiB at most
+KNOWN_METAS = 10_000  # object metadata and checked paths remembered; a few MiB at most
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
 _REFUSED_SEGMENTS = {"", ".", ".."}
 
@@ -55,6 +55,7 @@ class LocalUpstream:
         self._root = Path(root)
         self._real_root = os.path.realpath(root)
         self._metas: LRUCache[tuple[str, str], ObjectMeta] = LRUCache(maxsize=KNOWN_METAS)
+        self._checked: LRUCache[tuple[str, str], tuple[str, str]] = LRUCache(maxsize=KNOWN_METAS)
 
     async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
         file, meta, chosen = await asyncio.to_thread(self._open, bucket, key, conditions)
@@ -182,9 +183,27 @@ class LocalUpstream:
                 raise
 
     def _stat(self, bucket: str, key: str) -> ObjectMeta:
+        """A HEAD (on every cache hit): a key seen before costs one lstat of the path it was checked to have.
+
+        A path is remembered only when no link led to it; when it is gone or has become a link, the key is
+        checked in full again. A folder above it swapped for a link later would be followed here, but bodies
+        are always read through the full check (`_open`), so no byte from outside the bucket is ever served.
+        """
+        known = self._checked.get((bucket, key))
+        if known is not None:
+            bucket_dir, path = known
+            try:
+                found: os.stat_result | None = os.lstat(path)
+            except OSError:
+                found = None
+            if found is not None and not stat.S_ISLNK(found.st_mode):
+                return self._meta(bucket_dir, path, key, found)
         bucket_dir, path, found = self._real_paths(bucket, key)
         with _os_errors(key):
-            return self._meta(bucket_dir, path, key, found or os.stat(path))
+            meta = self._meta(bucket_dir, path, key, found or os.stat(path))
+        if found is not None:
+            self._checked[(bucket, key)] = (bucket_dir, path)
+        return meta
 
     def _meta(self, bucket_dir: str, path: str, key: str, st: os.stat_result) -> ObjectMeta:
         """What a regular file and its sidecar say about the object; anything else is no object.

@@ -221,3 +221,26 @@ async def test_listing_never_shows_what_lies_behind_links_out_of_the_bucket(loca
         body = b"".join([chunk async for chunk in answer.body])
         assert b"secret" not in body
         assert (b"<Key>real.txt</Key>" in body) == (prefix == "")
+
+
+async def test_a_key_swapped_for_a_link_after_a_head_is_checked_again(local: LocalUpstream, root: Path) -> None:
+    (root / "photos" / "a.txt").write_bytes(b"inside")
+    assert (await local.head("photos", "a.txt")).size == 6  # the checked path is remembered
+    (root / "photos" / "a.txt").unlink()
+    (root / "photos" / "a.txt").symlink_to(root.parent / "outside" / "secret.txt")
+
+    await refused(local, "a.txt")
+
+
+async def test_a_folder_swapped_for_a_link_after_a_head_never_serves_outside_bytes(
+    local: LocalUpstream, root: Path,
+) -> None:
+    (root / "photos" / "dir").mkdir()
+    (root / "photos" / "dir" / "secret.txt").write_bytes(b"inside")
+    await local.head("photos", "dir/secret.txt")
+    (root / "photos" / "dir" / "secret.txt").unlink()
+    (root / "photos" / "dir").rmdir()
+    (root / "photos" / "dir").symlink_to(root.parent / "outside", target_is_directory=True)
+
+    assert (await error_of(local.get("photos", "dir/secret.txt"))).code == "InvalidArgument"
+    assert (await error_of(local.read("photos", "dir/secret.txt", 1 << 20))).code == "InvalidArgument"
