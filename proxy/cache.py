@@ -57,6 +57,15 @@ class SingleFlight(Generic[V]):
             flight.add_done_callback(lambda done: self._land(key, done))
         return await asyncio.shield(flight), coalesced
 
+    async def run_fresh(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> tuple[V, bool]:
+        """`run`, but joining only a computation that starts after this call: one already under way may
+        answer for a state from before the caller arrived, so the caller waits it out, then joins or starts
+        the next. Concurrent callers still share one computation per round."""
+        earlier = self._flights.get(key)
+        if earlier is not None:
+            await asyncio.wait([earlier])  # its `_land` ran first (registered first): it is no longer listed
+        return await self.run(key, compute)
+
     def _land(self, key: Hashable, flight: asyncio.Task[V]) -> None:
         if self._flights.get(key) is flight:
             del self._flights[key]

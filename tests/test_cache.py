@@ -84,3 +84,26 @@ async def test_a_cancelled_caller_cancels_nothing_for_the_others():
         await first
     release.set()
     assert await second == ("done", True)
+
+
+async def test_run_fresh_never_joins_a_computation_that_began_before_the_call():
+    flights: SingleFlight[int] = SingleFlight()
+    gate = asyncio.Event()
+    rounds = 0
+
+    async def compute() -> int:
+        nonlocal rounds
+        rounds += 1
+        answer = rounds
+        await gate.wait()
+        return answer
+
+    first = asyncio.ensure_future(flights.run_fresh("k", compute))
+    await asyncio.sleep(0.01)  # the first round is under way
+    late = [asyncio.ensure_future(flights.run_fresh("k", compute)) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    assert rounds == 1  # the late callers wait the first round out instead of joining it
+    gate.set()
+    assert await first == (1, False)
+    assert sorted(await asyncio.gather(*late)) == [(2, False), (2, True), (2, True)]  # one shared second round
+    assert rounds == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Sequence
+from functools import partial
 
 from aiohttp import web
 
@@ -48,11 +49,18 @@ def derived_etag(source_etag: str, chain: Chain, resource_etags: Sequence[str] =
 
 
 async def current_meta(svc: Services, bucket: str, key: str) -> ObjectMeta:
-    """The object's metadata as the upstream has it now (a HEAD), or as trusted for `revalidate_after_s`."""
+    """The object's metadata as the upstream has it now, or as trusted for `revalidate_after_s`.
+
+    "Now" is one HEAD that started after this request arrived; concurrent requests for one object share it,
+    so a popular object costs a remote upstream one HEAD per round trip rather than one per request.
+    """
     known = svc.known
     if known is not None and (bucket, key) in known:
         return known[(bucket, key)]
-    meta = await svc.upstream.head(bucket, key)
+    if svc.upstream.local_heads:
+        meta = await svc.upstream.head(bucket, key)
+    else:
+        meta, _ = await svc.heads.run_fresh((bucket, key), partial(svc.upstream.head, bucket, key))
     if known is not None:
         known[(bucket, key)] = meta
     return meta

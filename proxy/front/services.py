@@ -16,7 +16,7 @@ from proxy.config import Config
 from proxy.front.l2 import SharedCache
 from proxy.metrics import Metrics
 from proxy.process.registry import Output
-from proxy.upstream.base import Upstream, http_date
+from proxy.upstream.base import ObjectMeta, Upstream, http_date
 from proxy.workers import WorkerPool
 
 KNOWN_ETAGS = 100_000
@@ -48,6 +48,7 @@ class Services:
     renditions: ByteLRU[Rendition] = field(init=False)
     sources: ByteLRU[bytes] = field(init=False)
     flights: SingleFlight[Any] = field(default_factory=SingleFlight)
+    heads: SingleFlight[ObjectMeta] = field(default_factory=SingleFlight)
     known: TTLCache | None = field(init=False)
     shared: SharedCache | None = field(init=False)
 

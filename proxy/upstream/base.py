@@ -193,6 +193,10 @@ async def read_capped(
 class Upstream(Protocol):
     """One bucket store. Errors are `OssError` (see the helpers below)."""
 
+    # True when `head` answers from this host without a round trip (a stat): sharing one between concurrent
+    # requests would cost more than it saves.
+    local_heads: bool
+
     async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
         """Stream an object; answers 304 / 412 / 416 through the status or `OssError`."""
         ...

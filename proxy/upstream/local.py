@@ -51,6 +51,8 @@ class LocalUpstream:
     no longer matches its sidecar, so its type is guessed from the extension again.
     """
 
+    local_heads = True
+
     def __init__(self, root: Path) -> None:
         self._root = Path(root)
         self._real_root = os.path.realpath(root)

@@ -34,6 +34,10 @@ class MeteredUpstream:
         self._received = metrics.upstream_bytes.labels("received")
         self._sent = metrics.upstream_bytes.labels("sent")
 
+    @property
+    def local_heads(self) -> bool:
+        return self.inner.local_heads
+
     async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
         stream = await self._count("GetObject", self.inner.get(bucket, key, conditions), lambda s: s.status)
         return dataclasses.replace(stream, body=self._counted(stream.body))

@@ -35,6 +35,8 @@ from proxy.upstream.s3rest import S3Rest
 class S3Upstream:
     """One long-lived client whose pool every request shares; build it with `open`."""
 
+    local_heads = False
+
     def __init__(self, client: Any, rest: S3Rest, stack: AsyncExitStack, cfg: UpstreamConfig) -> None:
         self._client, self._rest, self._stack, self._cfg = client, rest, stack, cfg
 

@@ -34,8 +34,20 @@ class CountingUpstream:
         return counted
 
 
-async def _client(aiohttp_client, local_root, **sections):
-    upstream = CountingUpstream(LocalUpstream(local_root))
+class RemoteUpstream(CountingUpstream):
+    """Answers HEADs after a round trip, as S3 does: what it reports was read at the start of the trip."""
+
+    local_heads = False
+
+    async def head(self, *args, **kwargs):
+        self.calls["head"] += 1
+        meta = await self.inner.head(*args, **kwargs)
+        await asyncio.sleep(0.1)
+        return meta
+
+
+async def _client(aiohttp_client, local_root, upstream_type=CountingUpstream, **sections):
+    upstream = upstream_type(LocalUpstream(local_root))
     client = await aiohttp_client(build_app(local_config(local_root, **sections), upstream=upstream))
     svc = client.app[SERVICES]
     computations = Counter()
@@ -128,3 +140,25 @@ async def test_different_chains_on_one_source_read_it_once(aiohttp_client, local
     for width in (10, 20, 30):
         assert (await client.get(f"/photos/red.jpg?x-oss-process=image/resize,w_{width}")).status == 200
     assert computations["runs"] == 3 and upstream.calls["read"] == 1
+
+
+async def test_concurrent_hits_on_a_remote_upstream_share_their_heads(aiohttp_client, local_root):
+    client, upstream, _ = await _client(aiohttp_client, local_root, RemoteUpstream)
+    body = await (await client.get(URL)).read()
+    heads = upstream.calls["head"]
+    responses = await asyncio.gather(*(client.get(URL) for _ in range(10)))
+    assert [await r.read() for r in responses] == [body] * 10
+    assert 1 <= upstream.calls["head"] - heads <= 2  # one round trip answers every request that waited for it
+    assert _cache_count(client, "hit") == 10
+
+
+async def test_a_request_after_an_overwrite_never_joins_a_head_that_began_before_it(aiohttp_client, local_root):
+    client, upstream, _ = await _client(aiohttp_client, local_root, RemoteUpstream)
+    assert (await client.get(URL)).status == 200  # cached: red, 100x50
+    earlier = asyncio.ensure_future(client.get(URL))
+    await asyncio.sleep(0.05)  # its HEAD has read the old ETag and is on its way back
+    await upstream.inner.put("photos", "red.jpg", jpeg_bytes((300, 100), (20, 20, 220)), "image/jpeg")
+    later = await client.get(URL)
+    old, new = await (await earlier).read(), await later.read()
+    assert Image.open(io.BytesIO(old)).size == (100, 50)
+    assert Image.open(io.BytesIO(new)).size == (100, 33)  # the overwrite, not the HEAD already under way
