@@ -153,16 +153,23 @@ async def process(svc: Services, bucket: str, key: str, meta: ObjectMeta, chain:
 
 async def process_object(request: web.Request, svc: Services, bucket: str, key: str,
                          chain: Chain, vary_accept: bool = False) -> web.Response:
-    rendition = await render(svc, bucket, key, chain, conditions_from(request, with_range=False))
+    caching = {"Cache-Control": svc.config.server.cache_control}
+    if vary_accept:
+        caching["Vary"] = "Accept"
+    try:
+        rendition = await render(svc, bucket, key, chain, conditions_from(request, with_range=False))
+    except OssError as err:
+        if err.status != 304:
+            raise
+        # RFC 9110 §15.4.5: a 304 carries the validators, Cache-Control and Vary the 200 would have.
+        return web.Response(status=304, headers={**err.extra, **caching})
     output = rendition.output
     headers = {
         "Content-Type": output.media_type,
         "ETag": rendition.etag,
         "Last-Modified": rendition.http_last_modified,
-        "Cache-Control": svc.config.server.cache_control,
+        **caching,
     }
-    if vary_accept:
-        headers["Vary"] = "Accept"
     if request.method == "HEAD":
         headers["Content-Length"] = str(len(output.body))
         return web.Response(status=200, headers=headers)

@@ -47,6 +47,10 @@ async def test_auto_format_serves_webp_to_browsers_that_accept_it(make_client):
     assert len({webp.headers["ETag"], avif.headers["ETag"], plain.headers["ETag"]}) == 3
     explicit = await client.get(URL + "/format,png", headers={"Accept": "image/webp"})
     assert explicit.headers["Content-Type"] == "image/png" and "Vary" not in explicit.headers
+    revalidated = await client.get(URL, headers={"Accept": "image/webp", "If-None-Match": webp.headers["ETag"]})
+    assert revalidated.status == 304 and revalidated.headers["Vary"] == "Accept"
+    other = await client.get(URL, headers={"Accept": "*/*", "If-None-Match": webp.headers["ETag"]})
+    assert other.status == 200 and other.headers["Content-Type"] == "image/jpeg"  # another variant's ETag
 
 
 async def test_without_auto_format_there_is_no_vary(make_client):

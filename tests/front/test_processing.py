@@ -123,6 +123,8 @@ async def test_processed_etag_follows_chain_and_source_and_answers_304(make_clie
         "/photos/red.jpg?x-oss-process=image/resize,w_100", headers={"If-None-Match": a.headers["ETag"]}
     )
     assert cached.status == 304 and cached.headers["ETag"] == a.headers["ETag"]
+    assert cached.headers["Cache-Control"] == a.headers["Cache-Control"]  # what the 200 had (RFC 9110 §15.4.5)
+    assert cached.headers["Last-Modified"] == a.headers["Last-Modified"]
     await client.app[SERVICES].upstream.put("photos", "red.jpg", (local_root / "photos" / "red.jpg").read_bytes()[:-2]
                                             + b"\xff\xd9", "image/jpeg")
     after = await client.get("/photos/red.jpg?x-oss-process=image/resize,w_100")
