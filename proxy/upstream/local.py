@@ -36,7 +36,7 @@ from proxy.upstream.base import (
 from proxy.upstream.conditional import Preconditions, Selection, select
 
 META_DIR = ".osprey-meta"
-KNOWN_METAS = 10_000  # object metadata and checked paths remembered; a few MiB at most
+KNOWN_OBJECTS = 10_000  # keys whose checked path and metadata are remembered; a few MiB at most
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
 _REFUSED_SEGMENTS = {"", ".", ".."}
 
@@ -56,8 +56,7 @@ class LocalUpstream:
     def __init__(self, root: Path) -> None:
         self._root = Path(root)
         self._real_root = os.path.realpath(root)
-        self._metas: LRUCache[tuple[str, str], ObjectMeta] = LRUCache(maxsize=KNOWN_METAS)
-        self._checked: LRUCache[tuple[str, str], tuple[str, str]] = LRUCache(maxsize=KNOWN_METAS)
+        self._known: LRUCache[tuple[str, str], tuple[str, tuple[int, ...], ObjectMeta]] = LRUCache(KNOWN_OBJECTS)
 
     async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
         file, meta, chosen = await asyncio.to_thread(self._open, bucket, key, conditions)
@@ -176,7 +175,7 @@ class LocalUpstream:
             # O_NONBLOCK: opening a FIFO planted in a bucket must not hang a worker thread.
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
             try:
-                meta = self._meta(bucket_dir, path, key, os.fstat(fd))
+                meta = _meta(bucket_dir, path, key, os.fstat(fd))
                 chosen = select(conditions, meta)
                 os.lseek(fd, chosen.start, os.SEEK_SET)
                 return os.fdopen(fd, "rb", buffering=0), meta, chosen
@@ -187,46 +186,27 @@ class LocalUpstream:
     def _stat(self, bucket: str, key: str) -> ObjectMeta:
         """A HEAD (on every cache hit): a key seen before costs one lstat of the path it was checked to have.
 
-        A path is remembered only when no link led to it; when it is gone or has become a link, the key is
-        checked in full again. A folder above it swapped for a link later would be followed here, but bodies
-        are always read through the full check (`_open`), so no byte from outside the bucket is ever served.
+        What a key's file and sidecar said is remembered with the file's identity (type, device, inode, size,
+        mtime), which is also what its ETag hashes: a sidecar is written before its file is renamed into
+        place, so the same identity means the same answer. Only paths reached without a link are remembered;
+        one gone, replaced or turned into a link is checked in full again. A folder above it swapped for a
+        link later would be followed here, but bodies are always read through the full check (`_open`), so
+        no byte from outside the bucket is ever served.
         """
-        known = self._checked.get((bucket, key))
+        known = self._known.get((bucket, key))
         if known is not None:
-            bucket_dir, path = known
+            path, identity, meta = known
             try:
-                found: os.stat_result | None = os.lstat(path)
+                if _identity(os.lstat(path)) == identity:
+                    return meta
             except OSError:
-                found = None
-            if found is not None and not stat.S_ISLNK(found.st_mode):
-                return self._meta(bucket_dir, path, key, found)
+                pass
         bucket_dir, path, found = self._real_paths(bucket, key)
         with _os_errors(key):
-            meta = self._meta(bucket_dir, path, key, found or os.stat(path))
+            meta = _meta(bucket_dir, path, key, found or os.stat(path))
         if found is not None:
-            self._checked[(bucket, key)] = (bucket_dir, path)
+            self._known[(bucket, key)] = (path, _identity(found), meta)
         return meta
-
-    def _meta(self, bucket_dir: str, path: str, key: str, st: os.stat_result) -> ObjectMeta:
-        """What a regular file and its sidecar say about the object; anything else is no object.
-
-        Remembered by (path, ETag): a sidecar is written before its file is renamed into place, so a
-        file's ETag fixes what its sidecar says, and a repeated HEAD reads neither sidecar nor type table.
-        """
-        if not stat.S_ISREG(st.st_mode):
-            raise no_such_key(key)
-        etag = _etag(st)
-        known = self._metas.get((path, etag))
-        if known is None:
-            stored = _load_sidecar(_sidecar(bucket_dir, path), etag) or Stored(
-                mimetypes.guess_type(path)[0] or "application/octet-stream"
-            )
-            known = self._metas[(path, etag)] = ObjectMeta(
-                size=st.st_size, etag=etag,
-                last_modified=datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC),
-                content_type=stored.content_type, metadata=stored.metadata, headers=stored.headers,
-            )
-        return known
 
     def _start_upload(self, bucket: str, key: str) -> _Upload:
         return _Upload(*self._resolve(bucket, key), key)
@@ -343,6 +323,25 @@ def _check_bucket_name(bucket: str) -> None:
 def _refused(key: str, why: str) -> OssError:
     """A key no local bucket can hold: 400 says why, where 404 would hide a client's mistake."""
     return invalid_argument(f"The object key {key!r} is not allowed in a local bucket: {why}.")
+
+
+def _meta(bucket_dir: str, path: str, key: str, st: os.stat_result) -> ObjectMeta:
+    """What a regular file and its sidecar say about the object; anything else is no object."""
+    if not stat.S_ISREG(st.st_mode):
+        raise no_such_key(key)
+    etag = _etag(st)
+    stored = _load_sidecar(_sidecar(bucket_dir, path), etag) or Stored(
+        mimetypes.guess_type(path)[0] or "application/octet-stream"
+    )
+    return ObjectMeta(
+        size=st.st_size, etag=etag, last_modified=datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC),
+        content_type=stored.content_type, metadata=stored.metadata, headers=stored.headers,
+    )
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    """What tells one file version from another (and a file from a link): the ETag's inputs and the type."""
+    return st.st_mode, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _etag(st: os.stat_result) -> str:
