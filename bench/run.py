@@ -297,7 +297,8 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--backend", choices=("local", "s3", "both"), default="both")
     args = parser.parse_args()
-    print(f"Osprey benchmark: {os.cpu_count()} cores, {args.seconds:g} s per case, concurrency {args.concurrency}")
+    print(f"Osprey benchmark: {os.cpu_count()} cores, {args.seconds:g} s per case, concurrency {args.concurrency}, "
+          "access log off (log_level = warning)")
     with tempfile.TemporaryDirectory(prefix="osprey-bench-") as tmp:
         work = Path(tmp)
         bucket = work / "data" / BUCKET
