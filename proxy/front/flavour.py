@@ -105,12 +105,13 @@ def client_headers(upstream: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def oss_document(body: bytes) -> tuple[bytes, dict[str, str]]:
+def oss_document(body: bytes, endpoint: str) -> tuple[bytes, dict[str, str]]:
     """An S3 XML answer as OSS writes it, which OSS SDKs need, and the headers OSS sends that S3 keeps in
     the body (the ETag of a copy or a completed upload).
 
     OSS's XML has no namespace, `.000Z` times, a `Type` per listed object, percent-encoded names that never
-    use `+` for a space, and a NextMarker on every truncated v1 listing.
+    use `+` for a space, a NextMarker on every truncated v1 listing, and per listed bucket its location,
+    endpoints (`endpoint`: Osprey's, the one clients reach it by) and storage class.
     """
     try:
         root = ET.fromstring(body)
@@ -122,13 +123,15 @@ def oss_document(body: bytes) -> tuple[bytes, dict[str, str]]:
     for element in root.iter():
         if encoded and element.tag in _ENCODED_TAGS and element.text:
             element.text = quote(unquote_plus(element.text), safe="/")
-        elif element.tag == "LastModified" and element.text:
+        elif element.tag in ("LastModified", "CreationDate") and element.text:
             element.text = _SECONDS.sub(r"\1.000Z", element.text)
     for contents in root.findall("Contents"):
         if contents.find("Type") is None:
             ET.SubElement(contents, "Type").text = "Multipart" if "-" in contents.findtext("ETag", "") else "Normal"
     if root.tag == "ListBucketResult":
         _add_next_marker(root)
+    for bucket in root.findall("Buckets/Bucket"):
+        _add_bucket_details(bucket, endpoint)
     etag = root.findtext("ETag")
     document = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return document, ({"etag": etag} if etag else {})
@@ -144,6 +147,16 @@ def _add_next_marker(root: ET.Element) -> None:
     last = max(names, key=lambda element: decode(element.text or ""), default=None)
     if last is not None:
         ET.SubElement(root, "NextMarker").text = last.text
+
+
+def _add_bucket_details(bucket: ET.Element, endpoint: str) -> None:
+    """What oss2 requires of each listed bucket and S3 does not say (the region only when S3 gives it)."""
+    region = bucket.findtext("BucketRegion", "")
+    details = {"Location": region, "ExtranetEndpoint": endpoint, "IntranetEndpoint": endpoint,
+               "StorageClass": "Standard", "Region": region}
+    for tag, text in details.items():
+        if bucket.find(tag) is None:
+            ET.SubElement(bucket, tag).text = text
 
 
 def _joined(headers: Iterable[tuple[str, str]]) -> dict[str, str]:

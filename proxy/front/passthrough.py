@@ -46,7 +46,7 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
     answer = await upstream.forward(call)
     try:
         if _reshaped_for_oss(request, identity, operation, answer):
-            return await _relay_reshaped(answer)
+            return await _relay_reshaped(answer, request.host)
         return await _relay(request, answer, f"{operation} {address.bucket}/{address.key}")
     finally:
         await answer.aclose()
@@ -72,13 +72,13 @@ def _reshaped_for_oss(request: web.Request, identity: Identity | None, operation
     )
 
 
-async def _relay_reshaped(answer: ForwardResponse) -> web.Response:
+async def _relay_reshaped(answer: ForwardResponse, endpoint: str) -> web.Response:
     """A small XML answer, read whole and rewritten in OSS's shape."""
     body = bytearray()
     async for chunk in answer.body:
         body += chunk
         if len(body) > MAX_DOCUMENT_BYTES:
             raise upstream_bad_gateway(f"an XML answer of more than {MAX_DOCUMENT_BYTES} bytes, too large to reshape")
-    document, extra = oss_document(bytes(body))
+    document, extra = oss_document(bytes(body), endpoint)
     headers = {**extra, **client_headers(answer.headers), "content-type": "application/xml"}
     return web.Response(status=answer.status, body=document, headers=headers)

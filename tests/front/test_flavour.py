@@ -53,7 +53,7 @@ class _Result:
 
 
 def test_an_s3_listing_parses_with_oss2_once_reshaped():
-    document, headers = oss_document(S3_LISTING)
+    document, headers = oss_document(S3_LISTING, "osprey.test")
     assert headers == {}
     result = xml_utils.parse_list_objects(_Result(), document)
     assert [o.key for o in result.object_list] == ["a b/c+d.txt", "z.bin"]
@@ -64,6 +64,6 @@ def test_an_s3_listing_parses_with_oss2_once_reshaped():
 
 def test_copy_and_complete_answers_surface_their_etag_as_a_header():
     body = b'<CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ETag>"abc"</ETag></CopyObjectResult>'
-    document, headers = oss_document(body)
+    document, headers = oss_document(body, "osprey.test")
     assert headers == {"etag": '"abc"'}
     assert ET.fromstring(document).tag == "CopyObjectResult"

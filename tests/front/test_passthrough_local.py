@@ -3,7 +3,9 @@
 import hashlib
 import io
 import resource
+import time
 
+import oss2
 import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.auth import SigV4Auth
@@ -117,3 +119,17 @@ async def test_aws_chunked_body_failing_its_length_or_trailer_stores_nothing(
     assert resp.status == 400
     assert (await error_of(resp))["Code"] == code
     assert not (local_root / "vault" / "chunked.bin").exists()
+
+
+@pytest.mark.parametrize("auth", [oss2.Auth(CLIENT_KEY, CLIENT_SECRET), oss2.AuthV4(CLIENT_KEY, CLIENT_SECRET)],
+                         ids=["oss-v1", "oss-v4"])
+async def test_oss2_lists_the_buckets_with_osprey_as_their_endpoint(make_client, auth):
+    client = await make_client()
+    endpoint = str(client.make_url("/")).rstrip("/")
+    service = oss2.Service(auth, endpoint, region="cn-hangzhou")
+    listed = await in_thread(service.list_buckets)
+    assert sorted(b.name for b in listed.buckets) == ["photos", "vault"]
+    photos = next(b for b in listed.buckets if b.name == "photos")
+    assert photos.extranet_endpoint == photos.intranet_endpoint == endpoint.removeprefix("http://")
+    assert photos.storage_class == "Standard"
+    assert abs(photos.creation_date - time.time()) < 3600  # the folder was made by the fixture just now
