@@ -14,6 +14,9 @@ and how it survives JPEG and resizing are in `blindmark`. Decisions on the open 
   read back (small images at s_low, below ~280 px, or texts near the limit) → 400 BadRequest that
   suggests a higher `s`, rather than a mark that would not read;
 - an animation keeps only its marked first frame; transparency is kept, the colours carry the mark;
+- the marked image is one the action creates, so it obeys `limits.max_output_pixels` (16 777 216 by
+  default) before any work: marking takes about 45 bytes of working memory per pixel [U: OSS's own
+  bound is not documented];
 - OSS's mark is IMM's and cannot be read here, nor ours by OSS; the same text in the same image
   gives the same bytes, so results cache.
 """
@@ -29,6 +32,7 @@ from PIL import Image, ImageStat
 from proxy.errors import bad_request
 from proxy.limits import Limits
 from proxy.process.image import blindmark
+from proxy.process.image.codec import check_output
 from proxy.process.image.state import ImageState, Quality
 from proxy.process.params import Param, check_required, choice_param, decode_b64, encode_b64, int_param, invalid
 from proxy.process.registry import ActionSpec
@@ -40,6 +44,7 @@ MIN_DEVIATION = 2.0  # grey levels: below this an image is one flat tone
 
 def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
     width, height = state.size
+    check_output(state.size, limits)
     if min(width, height) < MIN_SIDE:
         raise bad_request(
             f"blindwatermark needs an image at least {MIN_SIDE} x {MIN_SIDE} px; this one is {width} x {height}."

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from proxy.limits import Limits
 from proxy.process.grammar import parse_process
 from proxy.process.image.codec import estimate_jpeg_quality
 from proxy.process.params import encode_b64
@@ -100,6 +101,12 @@ def test_blindwatermark_refuses_images_under_200_px(fails, encode):
     error = fails(MARK, encode(Image.open(EXAMPLE_JPG).crop((0, 0, 400, 199)), "png"))
     assert (error.status, error.code) == (400, "BadRequest")
     assert "at least 200 x 200" in error.message and "400 x 199" in error.message
+
+
+def test_blindwatermark_obeys_the_output_pixel_limit_before_any_work_unconfirmed(fails, encode):
+    error = fails(MARK, encode(Image.open(EXAMPLE_JPG), "png"), Limits(max_output_pixels=100_000))  # it is 400 x 267
+    assert (error.status, error.code) == (400, "ImageTooLarge")
+    assert "at most 100000 px" in error.message
 
 
 def test_blindwatermark_refuses_text_the_image_cannot_hold(fails, encode):
