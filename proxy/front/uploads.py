@@ -15,9 +15,11 @@ import re
 import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from aiohttp import web
+from awscrt import checksums
 
 from proxy.auth import AwsChunkedDecoder, Identity, decoder_for
 from proxy.errors import OssError, invalid_argument
@@ -35,21 +37,27 @@ class _Hash(Protocol):
     def digest(self) -> bytes: ...
 
 
-class _Crc32:
-    """zlib's CRC-32 behind hashlib's interface; S3 sends it as 4 big-endian bytes in Base64."""
+class _Crc:
+    """A CRC behind hashlib's interface; S3 sends it as big-endian bytes in Base64."""
 
-    def __init__(self) -> None:
-        self._value = 0
+    def __init__(self, step: Callable[[bytes, int], int], size: int) -> None:
+        self._step, self._size, self._value = step, size, 0
 
     def update(self, data: bytes, /) -> None:
-        self._value = zlib.crc32(data, self._value)
+        self._value = self._step(data, self._value)
 
     def digest(self) -> bytes:
-        return self._value.to_bytes(4, "big")
+        return self._value.to_bytes(self._size, "big")
 
 
-# The checksum algorithms Osprey can verify itself; others (crc32c, crc64nvme) reach S3 as headers only.
-_CHECKSUMS: dict[str, Callable[[], _Hash]] = {"crc32": _Crc32, "sha1": hashlib.sha1, "sha256": hashlib.sha256}
+# Every checksum algorithm S3 defines, verified here as the body streams through (trailers included).
+_CHECKSUMS: dict[str, Callable[[], _Hash]] = {
+    "crc32": partial(_Crc, zlib.crc32, 4),
+    "crc32c": partial(_Crc, checksums.crc32c, 4),
+    "crc64nvme": partial(_Crc, checksums.crc64nvme, 8),
+    "sha1": hashlib.sha1,
+    "sha256": hashlib.sha256,
+}
 
 
 @dataclass
@@ -82,7 +90,7 @@ def request_body(request: web.Request, identity: Identity | None) -> tuple[Async
     if trailer.startswith(CHECKSUM_PREFIX) and trailer[len(CHECKSUM_PREFIX):] in _CHECKSUMS:
         checks.append(_checksum_check(trailer, None))
     elif trailer:
-        log.info("not verifying the %s trailer: Osprey has no implementation of it", trailer)
+        log.info("not verifying the %s trailer: it is not a checksum S3 defines", trailer)
     return _verified(request.content.iter_chunked(CHUNK_SIZE), decoder, checks, length), length
 
 

@@ -1,9 +1,12 @@
 """The pass-through over a local directory: what a directory can do works with boto3; the rest says 501."""
 
+import base64
 import hashlib
 import io
 import resource
 import time
+import zlib
+from functools import partial
 
 import oss2
 import pytest
@@ -89,22 +92,59 @@ async def test_unsupported_operations_over_a_local_directory_are_not_implemented
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 
-async def _chunked_put(client, declared: str, trailer: str):
-    """A hand-framed aws-chunked PUT of b"hello" with a CRC32 trailer, signed as boto3 signs one."""
+async def _chunked_put(client, declared: str, trailer: str, algorithm: str = "crc32"):
+    """A hand-framed aws-chunked PUT of b"hello" with a checksum trailer, signed as boto3 signs one."""
     headers = _signed_headers(
         str(client.make_url("/vault/chunked.bin")), "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
         **{"Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": declared,
-           "x-amz-trailer": "x-amz-checksum-crc32"},
+           "x-amz-trailer": f"x-amz-checksum-{algorithm}"},
     )
-    body = f"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:{trailer}\r\n\r\n".encode()
+    body = f"5\r\nhello\r\n0\r\nx-amz-checksum-{algorithm}:{trailer}\r\n\r\n".encode()
     return await client.put("/vault/chunked.bin", data=body, headers=headers)
 
 
-async def test_aws_chunked_body_arrives_decoded(make_client, local_root):
+# b"hello"'s checksums, from a bitwise reference (see test_checksum_vectors); "AAAA…" is any wrong one.
+HELLO = {"crc32": "NhCmhg==", "crc32c": "mnG7TA==", "crc64nvme": "M3eFcAZSQlc="}
+
+
+@pytest.mark.parametrize("algorithm", sorted(HELLO))
+async def test_aws_chunked_body_arrives_decoded_with_its_trailer_checked(make_client, local_root, algorithm):
     client = await make_client()
-    resp = await _chunked_put(client, "5", "NhCmhg==")  # the CRC32 of b"hello"
+    resp = await _chunked_put(client, "5", HELLO[algorithm], algorithm)
     assert resp.status == 200, await resp.text()
     assert (local_root / "vault" / "chunked.bin").read_bytes() == b"hello"
+    wrong = "A" * (len(HELLO[algorithm]) - 2) + "=="
+    resp = await _chunked_put(client, "5", wrong, algorithm)
+    assert resp.status == 400 and (await error_of(resp))["Code"] == "BadDigest"
+
+
+def test_checksum_vectors():
+    """The CRCs against bitwise references and their published check values (the CRC RevEng catalogue)."""
+
+    def reflected_crc(data: bytes, poly: int, bits: int) -> int:
+        mask = (1 << bits) - 1
+        crc = mask
+        for byte in data:
+            crc ^= byte
+            for _ in range(8):
+                crc = (crc >> 1) ^ (poly if crc & 1 else 0)
+        return crc ^ mask
+
+    crc32c = partial(reflected_crc, poly=0x82F63B78, bits=32)
+    crc64nvme = partial(reflected_crc, poly=0x9A6C9329AC4BC9B5, bits=64)
+    assert crc32c(b"123456789") == 0xE3069283 and crc64nvme(b"123456789") == 0xAE8B14860A799888
+    assert base64.b64encode(crc32c(b"hello").to_bytes(4, "big")).decode() == HELLO["crc32c"]
+    assert base64.b64encode(crc64nvme(b"hello").to_bytes(8, "big")).decode() == HELLO["crc64nvme"]
+    assert base64.b64encode(zlib.crc32(b"hello").to_bytes(4, "big")).decode() == HELLO["crc32"]
+
+
+async def test_boto3_uploads_with_every_checksum_algorithm(make_client, local_root):
+    client = await make_client()
+    s3 = s3_client(client.make_url("/"))
+    for algorithm in ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"):
+        body = algorithm.encode() * 1000
+        await in_thread(s3.put_object, Bucket="vault", Key=f"{algorithm}.bin", Body=body, ChecksumAlgorithm=algorithm)
+        assert (local_root / "vault" / f"{algorithm}.bin").read_bytes() == body
 
 
 @pytest.mark.parametrize(("declared", "trailer", "code"), [
