@@ -47,7 +47,7 @@ class S3Upstream:
             max_pool_connections=cfg.max_connections,
             connect_timeout=cfg.connect_timeout_s,
             read_timeout=cfg.read_timeout_s,
-            retries={"max_attempts": 2, "mode": "standard"},
+            retries={"total_max_attempts": 2, "mode": "standard"},  # one retry (max_attempts would not count the first)
             s3={"addressing_style": cfg.addressing_style},
             # Bodies are served by exact length, never read to EOF, so a CRC would never be checked.
             response_checksum_validation="when_required",
