@@ -78,3 +78,12 @@ def test_format_webp_over_16383_px_is_too_large(fails, encode):
 def test_format_rejects_bad_values(fails, process, code, ec):
     error = fails(process)
     assert (error.status, error.code, error.ec) == (400, code, ec)
+
+
+def test_format_jpg_refuses_an_heic_with_alpha(fails, run, encode):
+    translucent = encode(Image.new("RGBA", (32, 32), (200, 30, 30, 128)), "heic")
+    error = fails("image/format,jpg", translucent)
+    assert (error.status, error.code) == (400, "BadRequest") and "alpha channel" in error.message
+    assert Image.open(io.BytesIO(run("image/format,png", translucent).body)).mode == "RGBA"
+    opaque = encode(Image.new("RGB", (32, 32), (200, 30, 30)), "heic")
+    assert run("image/format,jpg", opaque).media_type == "image/jpeg"
