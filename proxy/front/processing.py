@@ -19,7 +19,7 @@ from proxy.process.grammar import Chain, parse_process
 from proxy.process.registry import Output
 from proxy.process.runner import max_source_bytes, needed_objects, run_chain
 from proxy.trace import count_cache, count_processed, timed
-from proxy.upstream.base import Conditions, ObjectMeta, changed_while_read
+from proxy.upstream.base import Conditions, ObjectMeta, changed_while_read, http_date
 from proxy.upstream.conditional import Preconditions
 
 
@@ -167,7 +167,7 @@ async def process_object(request: web.Request, svc: Services, bucket: str, key: 
     headers = {
         "Content-Type": output.media_type,
         "ETag": rendition.etag,
-        "Last-Modified": rendition.http_last_modified,
+        "Last-Modified": http_date(rendition.last_modified),
         **caching,
     }
     if request.method == "HEAD":

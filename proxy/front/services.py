@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from aiohttp import web
@@ -16,7 +15,7 @@ from proxy.config import Config
 from proxy.front.l2 import SharedCache
 from proxy.metrics import Metrics
 from proxy.process.registry import Output
-from proxy.upstream.base import ObjectMeta, Upstream, http_date
+from proxy.upstream.base import ObjectMeta, Upstream
 from proxy.workers import WorkerPool
 
 KNOWN_ETAGS = 100_000
@@ -29,11 +28,6 @@ class Rendition:
     output: Output
     etag: str
     last_modified: datetime
-
-    @cached_property
-    def http_last_modified(self) -> str:
-        """Formatted once per cached rendition, not once per hit."""
-        return http_date(self.last_modified)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, M
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Protocol
 
 from proxy.errors import OssError
@@ -283,6 +284,8 @@ def upstream_timeout(detail: str) -> OssError:
     return OssError(504, "GatewayTimeout", f"The upstream store did not answer in time: {detail}.")
 
 
+@lru_cache(maxsize=1024)
 def http_date(when: datetime) -> str:
-    """RFC 1123 date as HTTP headers carry it; any aware datetime (botocore's `tzutc` too)."""
+    """RFC 1123 date as HTTP headers carry it; any aware datetime (botocore's `tzutc` too). Remembered:
+    the same few objects' dates are formatted on every response about them."""
     return format_datetime(when.astimezone(UTC), usegmt=True)

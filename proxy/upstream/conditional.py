@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from proxy.upstream.base import (
     Conditions,
@@ -43,8 +44,10 @@ class EntityTag:
 ETagList = tuple[EntityTag, ...] | str  # a list of tags, or ANY
 
 
+@lru_cache(maxsize=256)
 def parse_etags(value: str | None) -> ETagList | None:
-    """`*` or the tags of a comma list; bare tokens count as quoted (S3 clients send them)."""
+    """`*` or the tags of a comma list; bare tokens count as quoted (S3 clients send them). Remembered: a
+    CDN revalidates a popular rendition with the same If-None-Match over and over."""
     if value is None or not value.strip():
         return None
     if value.strip() == ANY:
