@@ -4,6 +4,7 @@ encodes its index, and audio is a sine tone."""
 from __future__ import annotations
 
 import io
+import json
 import math
 import random
 import struct
@@ -136,3 +137,10 @@ def decoded_audio(body: bytes) -> tuple[str, str, int, int, float]:
         samples = sum(frame.samples for frame in container.decode(stream))
         rate = stream.codec_context.sample_rate
         return container.format.name, stream.codec_context.name, rate, stream.codec_context.channels, samples / rate
+
+
+def json_of(process: str, data: bytes) -> dict:
+    """The JSON answer of an info action, checked to be served as JSON."""
+    output = run(process, data)
+    assert output.media_type == "application/json;charset=utf-8"
+    return json.loads(output.body)

@@ -1,18 +1,14 @@
 """audio/info (§3.2): sample rate, channels, codec and duration of the audio streams."""
 
-import json
-
 import pytest
 
 from proxy.process.registry import REGISTRY
 
-from ..mediafiles import error, run, tone
+from ..mediafiles import error, json_of, tone
 
 
 def info(data: bytes) -> dict:
-    output = run("audio/info", data)
-    assert output.media_type == "application/json;charset=utf-8"
-    return json.loads(output.body)
+    return json_of("audio/info", data)
 
 
 def test_info_of_a_wav(wav):

@@ -1,18 +1,14 @@
 """video/info (§3.2): IMM DetectMediaMeta fields of the container and each stream."""
 
-import json
-
 import pytest
 
 from proxy.process.registry import REGISTRY
 
-from ..mediafiles import error, run, tone, video
+from ..mediafiles import error, json_of, run, tone, video
 
 
 def info(data: bytes) -> dict:
-    output = run("video/info", data)
-    assert output.media_type == "application/json;charset=utf-8"
-    return json.loads(output.body)
+    return json_of("video/info", data)
 
 
 def test_info_describes_the_container(h264):
