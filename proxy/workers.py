@@ -6,11 +6,14 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, TypeVar
 
 from proxy.errors import OssError
@@ -21,9 +24,12 @@ T = TypeVar("T")
 log = logging.getLogger("osprey.workers")
 
 
-def _warm_up() -> None:
-    """Import the processing code once per worker, not on the first request."""
+def _warm_up(shared: str) -> None:
+    """Import the processing code once per worker, not on the first request, and share the pool's folder."""
     import proxy.process.catalog  # noqa: F401
+    from proxy.process.doc import shared_pdfs
+
+    shared_pdfs.use(Path(shared))
 
 
 def _timed_call(fn: Callable[..., T], *args: Any) -> tuple[float, T, float]:
@@ -46,6 +52,8 @@ class WorkerPool:
         # Jobs handed to the executor and not finished, a timed-out one included: it still holds a worker.
         self._submitted = 0
         self._lock = threading.Lock()  # done-callbacks run on the executor's own thread
+        # The workers' shared scratch folder (converted PDFs), private to this user, gone with the pool.
+        self.shared = tempfile.mkdtemp(prefix="osprey-workers-")
         self._executor = self._new_executor()
 
     @property
@@ -60,11 +68,11 @@ class WorkerPool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up, initargs=(self.shared,))
 
     async def start(self) -> None:
         """Spawn and warm every worker now (one job each), so the first requests do not pay for it."""
-        jobs = [self._executor.submit(_warm_up) for _ in range(self.workers)]
+        jobs = [self._executor.submit(_warm_up, self.shared) for _ in range(self.workers)]
         await asyncio.gather(*map(asyncio.wrap_future, jobs))
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -109,3 +117,4 @@ class WorkerPool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.shared, ignore_errors=True)

@@ -3,11 +3,13 @@
 import asyncio
 import multiprocessing
 import time
+from pathlib import Path
 
 import pytest
 
 from proxy.errors import OssError
 from proxy.metrics import Metrics
+from proxy.process.doc import shared_pdfs
 from proxy.trace import Trace, tracing
 from proxy.workers import WorkerPool
 
@@ -78,3 +80,15 @@ async def test_start_spawns_every_worker_before_any_job():
         assert len(set(multiprocessing.active_children()) - before) == 2  # the job ran on a started worker
     finally:
         pool.close()
+
+
+async def test_the_workers_share_a_folder_that_goes_with_the_pool():
+    pool = WorkerPool(1, 10, 60)
+    shared = Path(pool.shared)
+    try:
+        assert shared.is_dir() and shared.stat().st_mode & 0o077 == 0  # private to this user
+        await pool.run(shared_pdfs.store, "probe.docx.pdf", b"%PDF-1.7 probe")
+        assert (shared / "probe.docx.pdf").read_bytes() == b"%PDF-1.7 probe"
+    finally:
+        pool.close()
+    assert not shared.exists()

@@ -1,8 +1,9 @@
 """The document a doc/ step works on, and its PDF form, converted once per source content.
 
-Converted PDFs are kept in a small LRU inside each worker process, keyed by the SHA-256 of the
-source bytes and the type they were read as, so snapshotting page 2 after page 1 converts once
-(when the same worker gets both requests; the front's result cache is a separate layer).
+Converted PDFs are kept in a small LRU inside each worker process and in a folder all workers share
+(`shared_pdfs`), keyed by the SHA-256 of the source bytes and the type they were read as, so
+snapshotting page 2 after page 1 converts once, whichever worker gets each request (the front's result
+cache is a separate layer).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from cachetools import LRUCache
 
 from proxy.errors import invalid_argument
 from proxy.limits import MB, Limits
-from proxy.process.doc import office, pdf
+from proxy.process.doc import office, pdf, shared_pdfs
 from proxy.process.registry import Output
 
 CACHE_BYTES = 64 * MB
@@ -78,7 +79,11 @@ def as_pdf(data: bytes, source_type: str, limits: Limits) -> bytes:
     key = (hashlib.sha256(data).hexdigest(), source_type)
     converted = _converted.get(key)
     if converted is None:
-        converted = office.convert_to_pdf(data, source_type, limits)
+        name = f"{key[0]}.{source_type}.pdf"
+        converted = shared_pdfs.load(name)
+        if converted is None:
+            converted = office.convert_to_pdf(data, source_type, limits)
+            shared_pdfs.store(name, converted)
         if len(converted) <= CACHE_BYTES // 4:
             _converted[key] = converted
     return converted
