@@ -8,8 +8,8 @@ from aiohttp import web
 
 from proxy.config import Config
 from proxy.front import handlers
-from proxy.front.middleware import add_request_id, errors_middleware
-from proxy.front.observe import METRICS, metrics_page, observe_middleware, watch
+from proxy.front.errors import stamp_request_id
+from proxy.front.observe import METRICS, metrics_page, served, watch
 from proxy.front.readiness import READINESS, Readiness
 from proxy.front.services import SERVICES, Services
 from proxy.metrics import Metrics
@@ -27,16 +27,16 @@ def build_app(config: Config, upstream: Upstream | None = None) -> web.Applicati
 
     Pass `upstream` to use one that the caller owns (tests); it is not closed here.
     """
-    app = web.Application(middlewares=[observe_middleware, errors_middleware])
-    app[METRICS] = Metrics()
+    app = web.Application()
+    metrics = app[METRICS] = Metrics()
     app[READINESS] = Readiness()
-    app.on_response_prepare.append(add_request_id)
+    app.on_response_prepare.append(stamp_request_id)
     app.on_shutdown.append(_drain)
     app.cleanup_ctx.append(_lifecycle(config, upstream))
-    app.router.add_get(f"{RESERVED}/healthz", handlers.healthz)
-    app.router.add_get(f"{RESERVED}/readyz", handlers.readyz)
-    app.router.add_get(METRICS_PATH, metrics_page)
-    app.router.add_route("*", "/{tail:.*}", handlers.handle)
+    for path, handler in ((f"{RESERVED}/healthz", handlers.healthz), (f"{RESERVED}/readyz", handlers.readyz),
+                          (METRICS_PATH, metrics_page)):
+        app.router.add_route("*", path, served(handlers.reading_only(handler), metrics))
+    app.router.add_route("*", "/{tail:.*}", served(handlers.handle, metrics))
     return app
 
 

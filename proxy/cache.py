@@ -8,7 +8,22 @@ from typing import Generic, TypeVar
 
 from cachetools import LRUCache
 
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+
+class BoundedMemo(dict[K, V]):
+    """Values derived from what strangers send (URLs), kept until `max_entries` and then all dropped: an LRU's
+    bookkeeping on every lookup would cost more than recomputing the few entries a reset loses."""
+
+    def __init__(self, max_entries: int) -> None:
+        super().__init__()
+        self.max_entries = max_entries
+
+    def remember(self, key: K, value: V) -> None:
+        if len(self) >= self.max_entries:
+            self.clear()
+        self[key] = value
 
 
 class ByteLRU(Generic[V]):

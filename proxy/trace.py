@@ -9,8 +9,6 @@ that caller's trace; a coalesced caller shows no fetch or process time of its ow
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -45,14 +43,20 @@ def current_trace() -> Trace:
     return _CURRENT.get() or Trace()
 
 
-@contextmanager
-def tracing(trace: Trace) -> Iterator[Trace]:
-    """Make `trace` current for the block (one request)."""
-    token = _CURRENT.set(trace)
-    try:
-        yield trace
-    finally:
-        _CURRENT.reset(token)
+class tracing:  # lower case: it reads as a function, `with tracing(trace):`
+    """Make `trace` current for the block (one request). A slotted class: every request enters one."""
+
+    __slots__ = ("_token", "_trace")
+
+    def __init__(self, trace: Trace) -> None:
+        self._trace = trace
+
+    def __enter__(self) -> Trace:
+        self._token = _CURRENT.set(self._trace)
+        return self._trace
+
+    def __exit__(self, *_: object) -> None:
+        _CURRENT.reset(self._token)
 
 
 def observe_stage(metrics: Metrics, stage: str, seconds: float) -> None:

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from proxy.cache import ByteLRU, SingleFlight
+from proxy.cache import BoundedMemo, ByteLRU, SingleFlight
 
 
 def test_lru_evicts_by_bytes_least_recent_first():
@@ -107,3 +107,12 @@ async def test_run_fresh_never_joins_a_computation_that_began_before_the_call():
     assert await first == (1, False)
     assert sorted(await asyncio.gather(*late)) == [(2, False), (2, True), (2, True)]  # one shared second round
     assert rounds == 2
+
+
+def test_bounded_memo_empties_itself_when_full():
+    memo = BoundedMemo(3)
+    for n in range(3):
+        memo.remember(n, str(n))
+    assert memo == {0: "0", 1: "1", 2: "2"}
+    memo.remember(3, "3")
+    assert memo == {3: "3"}

@@ -1,9 +1,13 @@
-"""Render `OssError` as OSS does: an XML body, `x-oss-ec`, and for HEAD a Base64 copy in `x-oss-err`."""
+"""Render failures as OSS does: an XML body, `x-oss-ec`, and for HEAD a Base64 copy in `x-oss-err`.
+
+Every response carries a request id; no failure reaches the client as a traceback.
+"""
 
 from __future__ import annotations
 
 import base64
 import itertools
+import logging
 import secrets
 from xml.sax.saxutils import escape
 
@@ -11,7 +15,15 @@ from aiohttp import web
 
 from proxy.errors import OssError
 
+log = logging.getLogger("osprey.front")
 REQUEST_ID_HEADER = "x-oss-request-id"
+REQUEST_ID = web.RequestKey("request_id", str)
+
+_HTTP_CODES = {
+    404: "NoSuchKey",
+    405: "MethodNotAllowed",
+    413: "EntityTooLarge",
+}
 
 
 _PROCESS_PREFIX = secrets.token_hex(6).upper()
@@ -52,3 +64,21 @@ def error_response(err: OssError, request: web.Request, request_id: str) -> web.
         headers["x-oss-err"] = base64.b64encode(body).decode("ascii")
         return web.Response(status=err.status, headers=headers)
     return web.Response(status=err.status, body=body, headers=headers)
+
+
+def as_oss_error(exc: Exception, request: web.Request, request_id: str) -> OssError:
+    """What a handler's exception means to the client: its own OssError, aiohttp's HTTP error in OSS terms,
+    or (anything else, logged with its traceback) an InternalError quoting the request id."""
+    if isinstance(exc, OssError):
+        return exc
+    if isinstance(exc, web.HTTPException):
+        code = _HTTP_CODES.get(exc.status, "InvalidRequest" if exc.status < 500 else "InternalError")
+        return OssError(exc.status, code, exc.reason)
+    log.error("unhandled error for %s %s (request id %s)", request.method, request.path, request_id, exc_info=exc)
+    return OssError(500, "InternalError", f"We encountered an internal error; quote request id {request_id}.")
+
+
+async def stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare hook: streamed and error responses alike carry the id."""
+    response.headers[REQUEST_ID_HEADER] = request.get(REQUEST_ID) or new_request_id()
+    response.headers["Server"] = "Osprey"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from proxy.auth import Identity
 from proxy.errors import OssError, bad_request
@@ -14,16 +16,17 @@ from proxy.front.objects import head_object, stream_object
 from proxy.front.observe import PROCESS_OBJECT, PROCESS_TASK, trace_of
 from proxy.front.passthrough import AUTH_PARAMS, forward
 from proxy.front.policy import authorize, authorize_chain, authorize_source, identify, is_signed
-from proxy.front.processing import parse_request_chain, process_object
+from proxy.front.processing import Job, parse_request_chain, plan, process_object
 from proxy.front.query import parse_query
 from proxy.front.readiness import READINESS
 from proxy.front.saveas import save_as
 from proxy.front.services import Services, services
-from proxy.trace import timed
+from proxy.trace import Trace, timed
 from proxy.upstream.operations import operation
 
 PROCESS = "x-oss-process"
 S3_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
+READS = frozenset({"GET", "HEAD"})
 # Sub-resources that turn a GET or HEAD of an object into another call (a version, a part, its ACL…); any
 # other parameter (`?v=2` cache busters, `X-Oss-Process` in the wrong case) is ignored, as S3 and OSS do.
 _OTHER_READS = frozenset({
@@ -35,58 +38,103 @@ _OTHER_READS = frozenset({
 async def handle(request: web.Request) -> web.StreamResponse:
     """Every object-API call: address → signature → plain or processed read, save-as, or pass-through."""
     svc = services(request)
-    if request.method not in S3_METHODS:
-        raise OssError(405, "MethodNotAllowed", f"{request.method} is not part of the object API.")
-    address = resolve_address(request.host, request.rel_url.raw_path, svc.config.server)
+    method = request.method
+    url = request.rel_url
+    memo_key = None
+    if method in READS and "Authorization" not in request.headers:
+        # An anonymous read resolves the same way every time its URL comes back: a cache hit skips it all.
+        memo_key = (method, request.host, url.raw_path, url.raw_query_string)
+        read = svc.anonymous_reads.get(memo_key)
+        if read is not None:
+            return await serve_read(request, svc, read)
+    if method not in S3_METHODS:
+        raise OssError(405, "MethodNotAllowed", f"{method} is not part of the object API.")
+    address = resolve_address(request.host, url.raw_path, svc.config.server)
     trace = trace_of(request)
     trace.bucket, trace.key = address.bucket, address.key
     if "\x00" in address.key:
         raise bad_request("Object keys cannot contain NUL bytes.")
-    query = parse_query(request.rel_url.raw_query_string)
+    query = parse_query(url.raw_query_string)
     identity = None
     if is_signed(request, query):
+        memo_key = None
         with timed(svc.metrics, "auth"):
             identity = identify(request, address, svc.credentials)
-    if address.key and request.method in ("GET", "HEAD") and _plain_read(query):
-        return await read_object(request, svc, address, identity, query)
-    if address.key and request.method == "POST" and PROCESS in query:
+    if address.key and method in READS and _plain_read(query):
+        read = resolve_read(svc, method, address, identity, query, trace)
+        if memo_key is not None:
+            svc.anonymous_reads.remember(memo_key, read)
+        return await serve_read(request, svc, read)
+    if address.key and method == "POST" and PROCESS in query:
         trace.operation = PROCESS_TASK
         return await save_as(request, svc, address, identity)
     copy = any(name in request.headers for name in ("x-amz-copy-source", "x-oss-copy-source"))
-    name = operation(request.method, address.bucket, address.key, [n for n in query if n not in AUTH_PARAMS], copy)
+    name = operation(method, address.bucket, address.key, [n for n in query if n not in AUTH_PARAMS], copy)
     trace.operation = name
     authorize(identity, address.bucket, svc.config.bucket(address.bucket), name)
     return await forward(request, svc.upstream, address, identity, name)
 
 
-async def read_object(request: web.Request, svc: Services, address: Address, identity: Identity | None,
-                      query: Mapping[str, str]) -> web.StreamResponse:
-    """GET / HEAD of an object, plain or processed."""
+@dataclass(frozen=True, slots=True)
+class Read:
+    """What a GET or HEAD of an object resolved to before any I/O: its checks passed, its chain planned."""
+
+    bucket: str
+    key: str
+    operation: str
+    query: Mapping[str, str]
+    job: Job | None = None  # None for a plain read
+    negotiable: bool = False  # the output format follows the Accept header
+
+
+def resolve_read(svc: Services, method: str, address: Address, identity: Identity | None,
+                 query: Mapping[str, str], trace: Trace) -> Read:
+    """Style, policy and chain checks of a read; `trace` learns what the request is as soon as it is known,
+    so a refusal is logged and counted under the right operation."""
     settings = svc.config.bucket(address.bucket)
     key, style = split_style(address.key, settings.style_delimiters, settings.styles)
-    trace = trace_of(request)
-    trace.key, trace.operation = key, "HeadObject" if request.method == "HEAD" else "GetObject"
+    trace.key, trace.operation = key, "HeadObject" if method == "HEAD" else "GetObject"
     authorize(identity, address.bucket, settings, trace.operation)
     authorize_source(identity, key, settings, style is not None or query.get(PROCESS, "").startswith("style/"))
-    if PROCESS in query or style is not None:
-        trace.operation = PROCESS_OBJECT
-        chain = parse_request_chain(
-            query.get(PROCESS, ""), style, address.bucket, settings, svc.config.limits.max_chain
-        )
-        authorize_chain(identity, chain)
-        vary = negotiable(chain, settings.auto_format)
-        if vary:
-            chain = negotiate(chain, request.headers.get("Accept", ""), settings.auto_format)
-        trace.process = chain.canonical()
-        return await process_object(request, svc, address.bucket, key, chain, vary_accept=vary)
-    if request.method == "HEAD":
-        return await head_object(request, svc.upstream, address.bucket, key, query)
-    return await stream_object(request, svc.upstream, address.bucket, key, query)
+    if PROCESS not in query and style is None:
+        return Read(address.bucket, key, trace.operation, query)
+    trace.operation = PROCESS_OBJECT
+    chain = parse_request_chain(query.get(PROCESS, ""), style, address.bucket, settings, svc.config.limits.max_chain)
+    authorize_chain(identity, chain)
+    job = plan(address.bucket, key, chain)
+    return Read(address.bucket, key, PROCESS_OBJECT, query, job, negotiable(chain, settings.auto_format))
+
+
+async def serve_read(request: web.Request, svc: Services, read: Read) -> web.StreamResponse:
+    """A resolved GET or HEAD: the object as stored, or processed (in the negotiated format)."""
+    trace = trace_of(request)
+    trace.bucket, trace.key, trace.operation = read.bucket, read.key, read.operation
+    job = read.job
+    if job is None:
+        if request.method == "HEAD":
+            return await head_object(request, svc.upstream, read.bucket, read.key, read.query)
+        return await stream_object(request, svc.upstream, read.bucket, read.key, read.query)
+    if read.negotiable:
+        formats = svc.config.bucket(read.bucket).auto_format
+        job = replace(job, chain=negotiate(job.chain, request.headers.get("Accept", ""), formats))
+    trace.process = job.chain.canonical()
+    return await process_object(request, svc, job, vary_accept=read.negotiable)
 
 
 def _plain_read(query: Mapping[str, str]) -> bool:
     """Reads that name no sub-resource take the streaming (or processing) path."""
     return _OTHER_READS.isdisjoint(query)
+
+
+def reading_only(handler: Handler) -> Handler:
+    """A reserved page answers GET and HEAD; any other method is refused as the object API refuses it."""
+
+    async def read(request: web.Request) -> web.StreamResponse:
+        if request.method not in ("GET", "HEAD"):
+            raise OssError(405, "MethodNotAllowed", f"{request.path} answers GET and HEAD only.")
+        return await handler(request)
+
+    return read
 
 
 async def healthz(request: web.Request) -> web.Response:

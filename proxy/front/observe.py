@@ -10,8 +10,9 @@ import logging
 import time
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
-from proxy.front.middleware import REQUEST_ID
+from proxy.front.errors import REQUEST_ID, as_oss_error, error_response, new_request_id
 from proxy.front.services import Services
 from proxy.logs import ACCESS_LOGGER
 from proxy.metrics import Metrics, method_label
@@ -33,30 +34,44 @@ access_log = logging.getLogger(ACCESS_LOGGER)
 def trace_of(request: web.Request) -> Trace:
     """The request's trace, for handlers to say what the request turned out to be."""
     trace = request.get(TRACE)
-    if trace is None:  # a handler reached without the middleware (the bare metrics app)
+    if trace is None:  # a handler reached without `served` (the bare metrics app)
         trace = request[TRACE] = Trace()
     return trace
 
 
-@web.middleware
-async def observe_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
-    """Outermost: sends the answer in full, then counts it and writes its access line."""
-    trace = trace_of(request)
-    status, response = CLIENT_GONE, None  # stays so when the handler is cancelled (client gone, drain over)
-    with tracing(trace):
-        try:
-            response = await handler(request)
-            status = await _send(request, response)
-            return response
-        except Exception:
-            status = 500
-            raise
-        finally:
-            _finish(request, trace, status, response)
+def served(handler: Handler, metrics: Metrics) -> Handler:
+    """`handler` as a route: a request id and a trace, an OSS error body for any failure, the answer sent in
+    full (so duration and bytes include a buffered body), then its metrics and access line.
+
+    A wrapper rather than aiohttp middleware: middleware adds several layers of calls to every request,
+    and a cache hit is little more than those layers.
+    """
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        request_id = request[REQUEST_ID] = new_request_id()
+        trace = request[TRACE] = Trace()
+        status, response = CLIENT_GONE, None  # stays so when the handler is cancelled (client gone, drain over)
+        with tracing(trace):
+            try:
+                try:
+                    response = await handler(request)
+                except Exception as exc:
+                    err = as_oss_error(exc, request, request_id)
+                    trace.error = err.code  # for the access log and the rejection count
+                    response = error_response(err, request, request_id)
+                status = await _send(request, response)
+                return response
+            except Exception:
+                status = 500
+                raise
+            finally:
+                _finish(metrics, request, trace, status, response)
+
+    return serve
 
 
 async def _send(request: web.Request, response: web.StreamResponse) -> int:
-    """Finish the answer here, so duration and bytes include a buffered body; the status as sent."""
+    """Finish the answer here; the status as sent."""
     if response.prepared and (request.transport is None or request.transport.is_closing()):
         return response.status  # a stream cut on purpose (its upstream broke): nothing more to send
     try:
@@ -67,8 +82,8 @@ async def _send(request: web.Request, response: web.StreamResponse) -> int:
     return response.status
 
 
-def _finish(request: web.Request, trace: Trace, status: int, response: web.StreamResponse | None) -> None:
-    metrics = request.app[METRICS]
+def _finish(metrics: Metrics, request: web.Request, trace: Trace, status: int,
+            response: web.StreamResponse | None) -> None:
     elapsed = time.perf_counter() - trace.started
     operation = trace.operation
     metrics.child(metrics.requests, method_label(request.method), operation, str(status)).inc()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
-from functools import partial
+from dataclasses import dataclass
+from functools import lru_cache, partial
 
 from aiohttp import web
 
@@ -42,9 +42,26 @@ def parse_request_chain(process: str, style: str | None, bucket: str, settings: 
     return chain
 
 
-def derived_etag(source_etag: str, chain: Chain, resource_etags: Sequence[str] = ()) -> str:
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A processed read, settled before any I/O: the chain (typed for documents) and the objects it reads."""
+
+    bucket: str
+    key: str
+    chain: Chain
+    extra_keys: tuple[str, ...]
+
+
+def plan(bucket: str, key: str, chain: Chain) -> Job:
+    """The job of running `chain` on the object; a 400 here costs no fetch."""
+    chain = with_key_type(chain, key)  # doc/ steps read the key's extension unless source_ names a type
+    return Job(bucket, key, chain, needed_objects(chain))
+
+
+@lru_cache(maxsize=4096)  # every hit derives it; a popular rendition derives the same one each time
+def derived_etag(source_etag: str, canonical: str, resource_etags: tuple[str, ...] = ()) -> str:
     """A strong ETag that changes when the source, the canonical chain or a watermark image changes."""
-    text = "\n".join([source_etag, chain.canonical(), *resource_etags])
+    text = "\n".join([source_etag, canonical, *resource_etags])
     return f'"{hashlib.sha256(text.encode()).hexdigest()[:32]}"'
 
 
@@ -88,23 +105,22 @@ async def read_source(svc: Services, bucket: str, key: str, meta: ObjectMeta, ma
     return data
 
 
-async def render(svc: Services, bucket: str, key: str, chain: Chain,
-                 conditions: Conditions | None = None) -> Rendition:
-    """The rendition of `chain` on the object: validators first, then the cache, then one computation.
+async def render(svc: Services, job: Job, conditions: Conditions | None = None) -> Rendition:
+    """The rendition of the job: validators first, then the cache, then one computation.
 
     The ETag comes from the current source ETag (a HEAD, no body), so `conditions` answer 304/412 and a
     cache hit is served before any body is fetched; identical concurrent misses share one computation.
     """
-    chain = with_key_type(chain, key)  # doc/ steps read the key's extension unless source_ names a type
-    extra_keys = needed_objects(chain)
-    if extra_keys:
+    bucket, key, chain = job.bucket, job.key, job.chain
+    if job.extra_keys:
         meta, *extra_metas = await asyncio.gather(
-            current_meta(svc, bucket, key), *(_meta_if_exists(svc, bucket, k) for k in extra_keys)
+            current_meta(svc, bucket, key), *(_meta_if_exists(svc, bucket, k) for k in job.extra_keys)
         )
+        resources = {k: m for k, m in zip(job.extra_keys, extra_metas, strict=True) if m is not None}
+        etag = derived_etag(meta.etag, chain.canonical(), tuple(m.etag for m in resources.values()))
     else:  # the common case, without gather's tasks
-        meta, extra_metas = await current_meta(svc, bucket, key), []
-    resources = {k: m for k, m in zip(extra_keys, extra_metas, strict=True) if m is not None}
-    etag = derived_etag(meta.etag, chain, [m.etag for m in resources.values()])
+        meta, resources = await current_meta(svc, bucket, key), {}
+        etag = derived_etag(meta.etag, chain.canonical())
     if conditions:
         Preconditions.parse(conditions).check(ObjectMeta(meta.size, etag, meta.last_modified))
     cache_key = (bucket, key, etag)
@@ -151,13 +167,12 @@ async def process(svc: Services, bucket: str, key: str, meta: ObjectMeta, chain:
     return await svc.pool.run(run_chain, chain, data, meta.content_type, limits, needed)
 
 
-async def process_object(request: web.Request, svc: Services, bucket: str, key: str,
-                         chain: Chain, vary_accept: bool = False) -> web.Response:
+async def process_object(request: web.Request, svc: Services, job: Job, vary_accept: bool = False) -> web.Response:
     caching = {"Cache-Control": svc.config.server.cache_control}
     if vary_accept:
         caching["Vary"] = "Accept"
     try:
-        rendition = await render(svc, bucket, key, chain, conditions_from(request, with_range=False))
+        rendition = await render(svc, job, conditions_from(request, with_range=False))
     except OssError as err:
         if err.status != 304:
             raise

@@ -10,7 +10,7 @@ from proxy.errors import OssError
 from proxy.front.addressing import Address
 from proxy.front.observe import trace_of
 from proxy.front.policy import authorize
-from proxy.front.processing import parse_request_chain, render
+from proxy.front.processing import parse_request_chain, plan, render
 from proxy.front.services import Services
 from proxy.front.uploads import request_body
 from proxy.process import jsonbody
@@ -28,7 +28,7 @@ async def save_as(request: web.Request, svc: Services, address: Address, identit
     trace_of(request).process = chain.canonical()
     target = order.bucket or address.bucket
     authorize(identity, target, svc.config.bucket(target), "PutObject")
-    rendition = await render(svc, address.bucket, address.key, chain)
+    rendition = await render(svc, plan(address.bucket, address.key, chain))
     await svc.upstream.put(target, order.key, rendition.output.body, rendition.output.media_type)
     answer = {"bucket": order.bucket or "", "fileSize": len(rendition.output.body), "object": order.key,
               "status": "OK"}

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from cachetools import TTLCache
 
-from proxy.cache import ByteLRU, SingleFlight
+from proxy.cache import BoundedMemo, ByteLRU, SingleFlight
 from proxy.config import Config
 from proxy.front.l2 import SharedCache
 from proxy.metrics import Metrics
@@ -19,6 +19,8 @@ from proxy.upstream.base import ObjectMeta, Upstream
 from proxy.workers import WorkerPool
 
 KNOWN_ETAGS = 100_000
+# Anonymous reads remembered by URL (`handlers.Read`): a URL is at most ~8 KiB, so at most ~8 MiB.
+ANONYMOUS_READS = 1024
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Services:
     heads: SingleFlight[ObjectMeta] = field(default_factory=SingleFlight)
     known: TTLCache | None = field(init=False)
     shared: SharedCache | None = field(init=False)
+    anonymous_reads: BoundedMemo[tuple[str, ...], Any] = field(default_factory=lambda: BoundedMemo(ANONYMOUS_READS))
 
     def __post_init__(self) -> None:
         cache = self.config.cache
