@@ -8,7 +8,6 @@ from aiohttp import web
 
 from proxy.config import Config
 from proxy.front import handlers
-from proxy.front.errors import stamp_request_id
 from proxy.front.observe import METRICS, metrics_page, served, watch
 from proxy.front.readiness import READINESS, Readiness
 from proxy.front.services import SERVICES, Services
@@ -30,7 +29,6 @@ def build_app(config: Config, upstream: Upstream | None = None) -> web.Applicati
     app = web.Application()
     metrics = app[METRICS] = Metrics()
     app[READINESS] = Readiness()
-    app.on_response_prepare.append(stamp_request_id)
     app.on_shutdown.append(_drain)
     app.cleanup_ctx.append(_lifecycle(config, upstream))
     for path, handler in ((f"{RESERVED}/healthz", handlers.healthz), (f"{RESERVED}/readyz", handlers.readyz),

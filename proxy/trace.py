@@ -17,7 +17,7 @@ from proxy.process.grammar import Chain
 from proxy.process.registry import REGISTRY, Output
 
 
-@dataclass
+@dataclass(slots=True)
 class Trace:
     """Filled in by the front as the request is understood. Never holds a header or a query value."""
 

@@ -78,7 +78,9 @@ def as_oss_error(exc: Exception, request: web.Request, request_id: str) -> OssEr
     return OssError(500, "InternalError", f"We encountered an internal error; quote request id {request_id}.")
 
 
-async def stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare hook: streamed and error responses alike carry the id."""
-    response.headers[REQUEST_ID_HEADER] = request.get(REQUEST_ID) or new_request_id()
-    response.headers["Server"] = "Osprey"
+def stamp(request: web.Request, response: web.StreamResponse) -> None:
+    """Name the server and the request id; called just before a response's headers go out. (Explicit at the
+    two places that prepare responses: an on_response_prepare signal costs every cache hit a few µs.)"""
+    headers = response.headers
+    headers[REQUEST_ID_HEADER] = request.get(REQUEST_ID) or new_request_id()
+    headers["Server"] = "Osprey"

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterable, Mapping
 from aiohttp import web
 from multidict import CIMultiDict
 
+from proxy.front.errors import stamp
 from proxy.upstream.base import Conditions, ObjectMeta, Upstream, http_date
 
 log = logging.getLogger("osprey.front")
@@ -72,6 +73,7 @@ async def stream_object(request: web.Request, upstream: Upstream, bucket: str, k
 async def send_body(request: web.Request, response: web.StreamResponse, body: AsyncIterable[bytes],
                     what: str) -> web.StreamResponse:
     """Send the headers, then the upstream's body chunk by chunk."""
+    stamp(request, response)
     await response.prepare(request)
     try:
         async for chunk in body:

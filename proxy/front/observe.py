@@ -12,7 +12,7 @@ import time
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from proxy.front.errors import REQUEST_ID, as_oss_error, error_response, new_request_id
+from proxy.front.errors import REQUEST_ID, as_oss_error, error_response, new_request_id, stamp
 from proxy.front.services import Services
 from proxy.logs import ACCESS_LOGGER
 from proxy.metrics import Metrics, method_label
@@ -75,7 +75,9 @@ async def _send(request: web.Request, response: web.StreamResponse) -> int:
     if response.prepared and (request.transport is None or request.transport.is_closing()):
         return response.status  # a stream cut on purpose (its upstream broke): nothing more to send
     try:
-        await response.prepare(request)
+        if not response.prepared:
+            stamp(request, response)
+            await response.prepare(request)
         await response.write_eof()
     except ConnectionError:
         return CLIENT_GONE

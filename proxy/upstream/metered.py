@@ -33,6 +33,7 @@ class MeteredUpstream:
         self._metrics = metrics
         self._received = metrics.upstream_bytes.labels("received")
         self._sent = metrics.upstream_bytes.labels("sent")
+        self._heads_ok = self._calls("HeadObject", "200")
 
     @property
     def local_heads(self) -> bool:
@@ -43,7 +44,14 @@ class MeteredUpstream:
         return dataclasses.replace(stream, body=self._counted(stream.body))
 
     async def head(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectMeta:
-        return await self._count("HeadObject", self.inner.head(bucket, key, conditions))
+        # Every cache hit asks this first: one layer of calls less than `_count`, the success counter bound.
+        try:
+            meta = await self.inner.head(bucket, key, conditions)
+        except Exception as exc:
+            self._failed("HeadObject", exc)
+            raise
+        self._heads_ok.inc()
+        return meta
 
     async def read(self, bucket: str, key: str, max_bytes: int) -> tuple[ObjectMeta, bytes]:
         meta, data = await self._count("GetObject", self.inner.read(bucket, key, max_bytes))
@@ -79,14 +87,14 @@ class MeteredUpstream:
     async def _count(self, name: str, call: Awaitable[T], status_of: Callable[[T], int] = lambda _: 200) -> T:
         try:
             result = await call
-        except OssError as err:
-            self._calls(name, str(err.status)).inc()
-            raise
-        except Exception:
-            self._calls(name, "error").inc()
+        except Exception as exc:
+            self._failed(name, exc)
             raise
         self._calls(name, str(status_of(result))).inc()
         return result
+
+    def _failed(self, name: str, exc: Exception) -> None:
+        self._calls(name, str(exc.status) if isinstance(exc, OssError) else "error").inc()
 
     def _calls(self, name: str, status: str) -> Any:
         return self._metrics.child(self._metrics.upstream_requests, name, status)
