@@ -196,11 +196,14 @@ async def bare_server(body: bytes, work: Path) -> AsyncIterator[str]:
         proc.wait(timeout=10)
 
 
-async def hits_against_bare(url: str, body: bytes, work: Path, args, name: str, rounds: int = 3) -> None:
+async def hits_against_bare(url: str, body: bytes, work: Path, args, name: str, rounds: int = 6) -> None:
     """Hits and the bare handler in alternating rounds, so both see the same (noisy) machine; the ratio
-    printed is the median of the rounds' ratios."""
+    printed is the median of the rounds' ratios. Both servers are warmed first (a second each, not counted):
+    a freshly started process runs its first thousands of requests measurably slower."""
     ratios, hits, bares = [], [], []
     async with bare_server(body, work) as bare_url:
+        for warm in (url, bare_url):
+            await load(warm, 1, args.concurrency, "warm-up")
         for _ in range(rounds):
             hits.append(await load(url, args.seconds / rounds, args.concurrency, name))
             bares.append(await load(bare_url, args.seconds / rounds, args.concurrency, "bare aiohttp (same bytes)"))

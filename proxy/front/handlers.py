@@ -13,7 +13,7 @@ from proxy.errors import OssError, bad_request
 from proxy.front.addressing import Address, resolve_address, split_style
 from proxy.front.negotiate import negotiable, negotiate
 from proxy.front.objects import head_object, stream_object
-from proxy.front.observe import PROCESS_OBJECT, PROCESS_TASK, trace_of
+from proxy.front.observe import PROCESS_OBJECT, PROCESS_TASK
 from proxy.front.passthrough import AUTH_PARAMS, forward
 from proxy.front.policy import authorize, authorize_chain, authorize_source, identify, is_signed
 from proxy.front.processing import Job, parse_request_chain, plan, process_object
@@ -21,7 +21,7 @@ from proxy.front.query import parse_query
 from proxy.front.readiness import READINESS
 from proxy.front.saveas import save_as
 from proxy.front.services import Services, services
-from proxy.trace import Trace, timed
+from proxy.trace import Trace, current_trace, timed
 from proxy.upstream.operations import operation
 
 PROCESS = "x-oss-process"
@@ -50,7 +50,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if method not in S3_METHODS:
         raise OssError(405, "MethodNotAllowed", f"{method} is not part of the object API.")
     address = resolve_address(request.host, url.raw_path, svc.config.server)
-    trace = trace_of(request)
+    trace = current_trace()
     trace.bucket, trace.key = address.bucket, address.key
     if "\x00" in address.key:
         raise bad_request("Object keys cannot contain NUL bytes.")
@@ -107,7 +107,7 @@ def resolve_read(svc: Services, method: str, address: Address, identity: Identit
 
 async def serve_read(request: web.Request, svc: Services, read: Read) -> web.StreamResponse:
     """A resolved GET or HEAD: the object as stored, or processed (in the negotiated format)."""
-    trace = trace_of(request)
+    trace = current_trace()
     trace.bucket, trace.key, trace.operation = read.bucket, read.key, read.operation
     job = read.job
     if job is None:
@@ -139,13 +139,13 @@ def reading_only(handler: Handler) -> Handler:
 
 async def healthz(request: web.Request) -> web.Response:
     """Alive: the event loop answers."""
-    trace_of(request).operation = "Healthz"
+    current_trace().operation = "Healthz"
     return web.json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
     """Ready: not shutting down, and the upstream answered (within the last couple of seconds)."""
-    trace_of(request).operation = "Readyz"
+    current_trace().operation = "Readyz"
     problem = await request.app[READINESS].problem()
     if problem is not None:
         return web.json_response({"status": "unavailable", "reason": problem}, status=503)

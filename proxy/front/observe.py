@@ -1,4 +1,5 @@
-"""What every request leaves behind: request metrics, rejections and one access-log line; and the metrics page.
+"""What every request gets and leaves behind: a request id, a trace, OSS error bodies for failures; request
+metrics, rejections and one access-log line. And the metrics page.
 
 The access line is built from the request's `Trace` (bucket, key, operation, canonical chain, cache result,
 stage times), never from its headers or query string, so no signature can reach the log this way.
@@ -16,10 +17,9 @@ from proxy.front.errors import REQUEST_ID, as_oss_error, error_response, new_req
 from proxy.front.services import Services
 from proxy.logs import ACCESS_LOGGER
 from proxy.metrics import Metrics, method_label
-from proxy.trace import Trace, tracing
+from proxy.trace import Trace, current_trace, tracing
 
 METRICS = web.AppKey("metrics", Metrics)
-TRACE = web.RequestKey("trace", Trace)
 
 # Operation labels beyond the S3 names `proxy.upstream.operations.operation` gives (a closed set too).
 PROCESS_OBJECT = "ProcessObject"
@@ -29,14 +29,6 @@ CLIENT_GONE = 499  # nginx's status for a client that left before its answer was
 
 _TOO_LARGE = frozenset({"ImageTooLarge", "EntityTooLarge"})
 access_log = logging.getLogger(ACCESS_LOGGER)
-
-
-def trace_of(request: web.Request) -> Trace:
-    """The request's trace, for handlers to say what the request turned out to be."""
-    trace = request.get(TRACE)
-    if trace is None:  # a handler reached without `served` (the bare metrics app)
-        trace = request[TRACE] = Trace()
-    return trace
 
 
 def served(handler: Handler, metrics: Metrics) -> Handler:
@@ -49,7 +41,7 @@ def served(handler: Handler, metrics: Metrics) -> Handler:
 
     async def serve(request: web.Request) -> web.StreamResponse:
         request_id = request[REQUEST_ID] = new_request_id()
-        trace = request[TRACE] = Trace()
+        trace = Trace()
         status, response = CLIENT_GONE, None  # stays so when the handler is cancelled (client gone, drain over)
         with tracing(trace):
             try:
@@ -137,7 +129,7 @@ def watch(metrics: Metrics, svc: Services) -> None:
 
 async def metrics_page(request: web.Request) -> web.Response:
     """Prometheus text format."""
-    trace_of(request).operation = "Metrics"
+    current_trace().operation = "Metrics"
     body, content_type = request.app[METRICS].exposition()
     return web.Response(body=body, headers={"Content-Type": content_type})
 

@@ -8,13 +8,13 @@ from aiohttp import web
 from proxy.auth import Identity
 from proxy.errors import OssError
 from proxy.front.addressing import Address
-from proxy.front.observe import trace_of
 from proxy.front.policy import authorize
 from proxy.front.processing import parse_request_chain, plan, render
 from proxy.front.services import Services
 from proxy.front.uploads import request_body
 from proxy.process import jsonbody
 from proxy.process.saveas import parse_save_as
+from proxy.trace import current_trace
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -25,7 +25,7 @@ async def save_as(request: web.Request, svc: Services, address: Address, identit
     authorize(identity, address.bucket, settings, "PostProcessTask")
     order = parse_save_as(await _body(request, identity))
     chain = parse_request_chain(order.process, None, address.bucket, settings, svc.config.limits.max_chain)
-    trace_of(request).process = chain.canonical()
+    current_trace().process = chain.canonical()
     target = order.bucket or address.bucket
     authorize(identity, target, svc.config.bucket(target), "PutObject")
     rendition = await render(svc, plan(address.bucket, address.key, chain))
