@@ -18,9 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -186,8 +186,15 @@ async def bare_server(body: bytes, work: Path) -> AsyncIterator[str]:
     for cache hits (in the load generator's process it would share its core and look slower). Its URL."""
     source = work / "bare-body"
     source.write_bytes(body)
+    with reference_process("--bare-server", str(source)) as url:
+        yield url
+
+
+@contextmanager
+def reference_process(mode: str, argument: str) -> Iterator[str]:
+    """This script in `mode` as a server on a free loopback port, for as long as the block runs. Its URL."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--bare-server", str(source), str(port)], cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, __file__, mode, argument, str(port)], cwd=ROOT)
     try:
         wait_for(f"http://127.0.0.1:{port}/", proc)
         yield f"http://127.0.0.1:{port}/"
@@ -229,6 +236,32 @@ def serve_bare(source: str, port: str) -> None:
 
     app = web.Application()
     app.router.add_get("/", handler)
+    web.run_app(app, host="127.0.0.1", port=int(port), access_log=None, print=None)
+
+
+def serve_bare_proxy(upstream: str, port: str) -> None:
+    """A bare aiohttp streaming proxy in front of `upstream`: GETs only, no signature, no checks, no metrics.
+    The least any aiohttp proxy costs, as a reference for Osprey's pass-through on the same machine."""
+    session_key = web.AppKey("session", aiohttp.ClientSession)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        async with request.app[session_key].get(upstream + request.rel_url.raw_path) as answer:
+            response = web.StreamResponse(status=answer.status)
+            response.content_length = answer.content_length
+            await response.prepare(request)
+            async for chunk in answer.content.iter_chunked(256 * 1024):
+                await response.write(chunk)
+            await response.write_eof()
+            return response
+
+    async def session(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession(auto_decompress=False) as client:
+            app[session_key] = client
+            yield
+
+    app = web.Application()
+    app.cleanup_ctx.append(session)
+    app.router.add_get("/{tail:.*}", handler)
     web.run_app(app, host="127.0.0.1", port=int(port), access_log=None, print=None)
 
 
@@ -309,7 +342,7 @@ async def run_backend(label: str, upstream_toml: str, work: Path, corpus: dict[s
                 print(big.line(f"  {mbps:7.1f} MB/s  server peak RSS grew {grown:.0f} MiB"))
                 print(cpu.report(big.payload_bytes))
                 if direct_client is not None and upstream_pid is not None:
-                    compare_downloads(direct_client, anonymous_s3(port), proc.pid, upstream_pid)
+                    compare_downloads(direct_client, port, proc.pid, upstream_pid)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -337,18 +370,26 @@ async def main() -> None:
             await run_s3(work, corpus, args)
 
 
-def compare_downloads(direct_client, via_client, osprey_pid: int, upstream_pid: int) -> None:
-    """boto3 straight from the upstream and through Osprey, alternated so both see the same machine; best of 3."""
-    direct, via = [], []
-    for _ in range(3):
-        direct.append(direct_download(direct_client, {"upstream": upstream_pid}))
-        via.append(direct_download(via_client, {"osprey": osprey_pid, "upstream": upstream_pid}))
-    (direct_mbps, direct_cpu), (via_mbps, via_cpu) = max(direct), max(via)
-    print(f"{'boto3 download of 100 MB, direct':<46} {direct_mbps:8.1f} MB/s")
-    print(direct_cpu)
-    print(f"{'boto3 download of 100 MB through Osprey':<46} {via_mbps:8.1f} MB/s  ratio to direct "
-          f"{via_mbps / direct_mbps:4.2f}")
-    print(via_cpu)
+def compare_downloads(direct_client, osprey_port: int, osprey_pid: int, upstream_pid: int) -> None:
+    """boto3 straight from the upstream, through Osprey, and through a bare aiohttp proxy (the reference for
+    what any Python proxy costs here), alternated so all see the same machine; best of 3 each."""
+    with reference_process("--bare-proxy", direct_client.meta.endpoint_url.rstrip("/")) as proxy_url:
+        proxy_port = int(proxy_url.rstrip("/").rpartition(":")[2])
+        clients = {
+            "direct": (direct_client, {"upstream": upstream_pid}),
+            "through Osprey": (anonymous_s3(osprey_port), {"osprey": osprey_pid, "upstream": upstream_pid}),
+            "through a bare aiohttp proxy": (anonymous_s3(proxy_port), {"upstream": upstream_pid}),
+        }
+        runs: dict[str, list[tuple[float, str]]] = {name: [] for name in clients}
+        for _ in range(3):
+            for name, (client, pids) in clients.items():
+                runs[name].append(direct_download(client, pids))
+    direct_mbps = max(runs["direct"])[0]
+    for name, results in runs.items():
+        mbps, cpu = max(results)
+        ratio = "" if name == "direct" else f"  ratio to direct {mbps / direct_mbps:4.2f}"
+        print(f"{'boto3 download of 100 MB, ' + name:<58} {mbps:8.1f} MB/s{ratio}")
+        print(cpu)
 
 
 def anonymous_s3(port: int):
@@ -396,5 +437,7 @@ async def run_s3(work: Path, corpus: dict[str, bytes], args) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--bare-server"]:
         serve_bare(*sys.argv[2:4])
+    elif sys.argv[1:2] == ["--bare-proxy"]:
+        serve_bare_proxy(*sys.argv[2:4])
     else:
         asyncio.run(main())

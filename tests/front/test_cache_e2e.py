@@ -63,7 +63,7 @@ async def _client(aiohttp_client, local_root, upstream_type=CountingUpstream, **
 
 
 def _cache_count(client, result):
-    return client.app[SERVICES].metrics.cache_requests.labels(result)._value.get()
+    return client.app[SERVICES].metrics.cache_requests.labels(result).value
 
 
 async def test_second_request_is_a_hit_without_a_body_fetch(aiohttp_client, local_root):
