@@ -186,18 +186,19 @@ async def bare_server(body: bytes, work: Path) -> AsyncIterator[str]:
     for cache hits (in the load generator's process it would share its core and look slower). Its URL."""
     source = work / "bare-body"
     source.write_bytes(body)
-    with reference_process("--bare-server", str(source)) as url:
+    with reference_process("--bare-server", str(source)) as (url, _pid):
         yield url
 
 
 @contextmanager
-def reference_process(mode: str, argument: str) -> Iterator[str]:
-    """This script in `mode` as a server on a free loopback port, for as long as the block runs. Its URL."""
+def reference_process(mode: str, argument: str) -> Iterator[tuple[str, int]]:
+    """This script in `mode` as a server on a free loopback port, for as long as the block runs: its URL
+    and process id."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, __file__, mode, argument, str(port)], cwd=ROOT)
     try:
         wait_for(f"http://127.0.0.1:{port}/", proc)
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -373,12 +374,12 @@ async def main() -> None:
 def compare_downloads(direct_client, osprey_port: int, osprey_pid: int, upstream_pid: int) -> None:
     """boto3 straight from the upstream, through Osprey, and through a bare aiohttp proxy (the reference for
     what any Python proxy costs here), alternated so all see the same machine; best of 3 each."""
-    with reference_process("--bare-proxy", direct_client.meta.endpoint_url.rstrip("/")) as proxy_url:
+    with reference_process("--bare-proxy", direct_client.meta.endpoint_url.rstrip("/")) as (proxy_url, proxy_pid):
         proxy_port = int(proxy_url.rstrip("/").rpartition(":")[2])
         clients = {
             "direct": (direct_client, {"upstream": upstream_pid}),
             "through Osprey": (anonymous_s3(osprey_port), {"osprey": osprey_pid, "upstream": upstream_pid}),
-            "through a bare aiohttp proxy": (anonymous_s3(proxy_port), {"upstream": upstream_pid}),
+            "through a bare aiohttp proxy": (anonymous_s3(proxy_port), {"proxy": proxy_pid, "upstream": upstream_pid}),
         }
         runs: dict[str, list[tuple[float, str]]] = {name: [] for name in clients}
         for _ in range(3):
