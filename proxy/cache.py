@@ -38,7 +38,12 @@ class ByteLRU(Generic[V]):
         )
 
     def get(self, key: Hashable) -> V | None:
-        return None if self._lru is None else self._lru.get(key)
+        if self._lru is None:
+            return None
+        try:  # one lookup; cachetools' `get` makes two
+            return self._lru[key]
+        except KeyError:
+            return None
 
     def put(self, key: Hashable, value: V) -> bool:
         """Store `value`; False when it is too large to keep (or the cache is off)."""

@@ -72,8 +72,11 @@ async def current_meta(svc: Services, bucket: str, key: str) -> ObjectMeta:
     so a popular object costs a remote upstream one HEAD per round trip rather than one per request.
     """
     known = svc.known
-    if known is not None and (bucket, key) in known:
-        return known[(bucket, key)]
+    if known is not None:
+        try:  # one lookup (an expired entry is missing too)
+            return known[(bucket, key)]
+        except KeyError:
+            pass
     if svc.upstream.local_heads:
         meta = await svc.upstream.head(bucket, key)
     else:
