@@ -19,7 +19,8 @@ from proxy.upstream.base import ObjectMeta, Upstream
 from proxy.workers import WorkerPool
 
 KNOWN_ETAGS = 100_000
-# Anonymous reads remembered by URL (`handlers.Read`): a URL is at most ~8 KiB, so at most ~8 MiB.
+# Anonymous reads remembered by URL (`handlers.Read`): host and request line are at most ~8 KiB each (aiohttp's
+# limits), so the memo holds at most ~16 MiB.
 ANONYMOUS_READS = 1024
 
 
