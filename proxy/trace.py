@@ -28,6 +28,7 @@ class Trace:
     process: str = ""
     cache: str = ""
     error: str = ""
+    relayed_bytes: int = 0  # sent by a zero-copy relay, past the response writer's count
     failed_stage: str = ""
     stages: dict[str, float] = field(default_factory=dict)
 

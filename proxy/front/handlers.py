@@ -113,7 +113,8 @@ async def serve_read(request: web.Request, svc: Services, read: Read) -> web.Str
     if job is None:
         if request.method == "HEAD":
             return await head_object(request, svc.upstream, read.bucket, read.key, read.query)
-        return await stream_object(request, svc.upstream, read.bucket, read.key, read.query)
+        return await stream_object(request, svc.upstream, read.bucket, read.key, read.query,
+                                   svc.config.upstream.read_timeout_s)
     if read.negotiable:
         formats = svc.config.bucket(read.bucket).auto_format
         job = replace(job, chain=negotiate(job.chain, request.headers.get("Accept", ""), formats))

@@ -9,6 +9,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from proxy.front.errors import stamp
+from proxy.front.relay import can_relay, relay_body
 from proxy.upstream.base import Conditions, ObjectMeta, Upstream, http_date
 
 log = logging.getLogger("osprey.front")
@@ -58,13 +59,18 @@ async def head_object(request: web.Request, upstream: Upstream, bucket: str, key
 
 
 async def stream_object(request: web.Request, upstream: Upstream, bucket: str, key: str,
-                        query: Mapping[str, str]) -> web.StreamResponse:
+                        query: Mapping[str, str], relay_timeout: float | None = None) -> web.StreamResponse:
+    """A plain GET: the upstream's answer streamed through, or relayed socket to socket when both ends
+    allow it (`relay_timeout`: how long the upstream may stall mid-body)."""
     stream = await upstream.get(bucket, key, conditions_from(request))
     try:
         response = web.StreamResponse(status=stream.status, headers=object_headers(stream.meta, query))
         if stream.content_range:
             response.headers["Content-Range"] = stream.content_range
         response.content_length = stream.content_length
+        if stream.socket is not None and can_relay(request):
+            return await relay_body(request, response, stream.socket, stream.content_length, f"{bucket}/{key}",
+                                    relay_timeout)
         return await send_body(request, response, stream.body, f"{bucket}/{key}")
     finally:
         await stream.aclose()

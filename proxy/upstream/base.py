@@ -65,6 +65,7 @@ class ObjectStream:
     content_length: int
     body: AsyncIterator[bytes]
     content_range: str | None = None
+    socket: SocketBody | None = None  # the same body as a socket, when the front may relay it without copies
 
     async def aclose(self) -> None:
         closer = getattr(self.body, "aclose", None)
@@ -73,6 +74,20 @@ class ObjectStream:
 
 
 CHUNK_SIZE = 256 * 1024
+
+
+@dataclass(frozen=True)
+class SocketBody:
+    """The rest of an answer's body as a plain TCP socket, for a zero-copy relay instead of `body`.
+
+    `take()` stops the HTTP client reading and returns the body bytes it had already buffered and a
+    duplicate of the socket's descriptor, positioned at the next body byte (the caller closes it).
+    `close(relayed)` must follow once the caller is done: the connection is dropped, never reused, since its
+    stream position is the caller's; `relayed` is how many bytes the caller moved past the buffered ones.
+    """
+
+    take: Callable[[], tuple[bytes, int]]
+    close: Callable[[int], None]
 
 
 class ChunkReader:

@@ -18,6 +18,7 @@ from proxy.upstream.base import (
     ForwardResponse,
     ObjectMeta,
     ObjectStream,
+    SocketBody,
     Upstream,
 )
 from proxy.upstream.operations import operation
@@ -41,7 +42,8 @@ class MeteredUpstream:
 
     async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
         stream = await self._count("GetObject", self.inner.get(bucket, key, conditions), lambda s: s.status)
-        return dataclasses.replace(stream, body=self._counted(stream.body))
+        socket = stream.socket and self._counted_socket(stream.socket)
+        return dataclasses.replace(stream, body=self._counted(stream.body), socket=socket)
 
     async def head(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectMeta:
         # Every cache hit asks this first: one layer of calls less than `_count`, the success counter bound.
@@ -98,6 +100,20 @@ class MeteredUpstream:
 
     def _calls(self, name: str, status: str) -> Any:
         return self._metrics.child(self._metrics.upstream_requests, name, status)
+
+    def _counted_socket(self, body: SocketBody) -> SocketBody:
+        """The same socket; the bytes it had buffered and those relayed count as received."""
+
+        def take() -> tuple[bytes, int]:
+            buffered, fd = body.take()
+            self._received.inc(len(buffered))
+            return buffered, fd
+
+        def close(relayed: int) -> None:
+            self._received.inc(relayed)
+            body.close(relayed)
+
+        return SocketBody(take, close)
 
     def _counted(self, body: AsyncIterator[bytes]) -> ChunkReader:
         """The same chunks, counted; closing it closes `body` (even if it was never read)."""

@@ -30,6 +30,7 @@ from proxy.upstream.base import (
 from proxy.upstream.conditional import ETagList, Preconditions, parse_range
 from proxy.upstream.s3errors import EPOCH, translated, translated_read
 from proxy.upstream.s3rest import S3Rest
+from proxy.upstream.socketbody import socket_body
 
 
 class S3Upstream:
@@ -92,7 +93,8 @@ class S3Upstream:
         length = answer["ContentLength"]
         reader = ChunkReader(translated_read(body.read, bucket, key), body.aclose, length)
         content_range = answer.get("ContentRange")
-        return ObjectStream(206 if content_range else 200, meta, length, reader, content_range)
+        return ObjectStream(206 if content_range else 200, meta, length, reader, content_range,
+                            socket_body(body, length))
 
     async def head(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectMeta:
         preconditions = Preconditions.parse(conditions or Conditions())
