@@ -1,7 +1,7 @@
 """Zero-copy pass-through: an upstream socket's bytes moved to the client's socket with splice(2).
 
 A copying proxy reads every byte into Python and writes it out again; here the kernel moves pages from one
-socket to a pipe and from the pipe to the other socket. On loopback that is about a tenth of the CPU.
+socket to a pipe and from the pipe to the other socket. On loopback that is a third or less of the CPU.
 Linux only, and only between plain TCP sockets; everything else streams as usual.
 """
 
@@ -63,25 +63,21 @@ async def relay_body(request: web.Request, response: web.StreamResponse, source:
         finally:
             os.close(src)
     except ConnectionError:
-        transport.close()  # the client left: nothing more to send
-        return response
+        pass  # the client left: nothing more to send
     except TimeoutError:
         log.warning("upstream stream for %s stalled mid-body", what)
-        transport.close()
-        return response
     except Exception:
-        # Headers are gone already: cut the connection so the client sees a short body (as `send_body` does).
         log.exception("relay of %s broke mid-body", what)
-        transport.close()
-        return response
+    else:
+        if relayed == wanted:
+            await response.write_eof()
+            return response
+        log.warning("upstream stream for %s ended %d bytes early", what, wanted - relayed)
     finally:
         source.close(relayed)
         current_trace().relayed_bytes += relayed
-    if relayed < wanted:
-        log.warning("upstream stream for %s ended %d bytes early", what, wanted - relayed)
-        transport.close()
-        return response
-    await response.write_eof()
+    # Headers are gone already: cut the connection so the client sees a short body (as `send_body` does).
+    transport.close()
     return response
 
 
