@@ -11,6 +11,8 @@ SYSTEM_PACKAGES=(
   # documents (doc/*): LibreOffice without a GUI converts office files to PDF; Liberation keeps
   # Office's metrics (Arial, Times New Roman, Courier New) so pages break where Word breaks them
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui fonts-liberation2
+  # the document sandbox: LibreOffice runs with no view of the host filesystem
+  bubblewrap
 )
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -10,8 +10,8 @@ from proxy.process.params import encode_b64
 
 from .xml import error_of
 
-# The SDKs' 400x267 sample; shared/ sits beside the repository.
-EXAMPLE_JPG = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "example.jpg"
+# The OSS SDKs' 400x267 sample photo, kept in the repository (tests/fixtures/README.md).
+EXAMPLE_JPG = Path(__file__).resolve().parents[1] / "fixtures" / "example.jpg"
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 
 

@@ -13,8 +13,8 @@ from proxy.process.grammar import parse_process
 from proxy.process.registry import Output
 from proxy.process.runner import run_chain
 
-# The SDKs' 400x267 sample; shared/ sits beside the repository (locally and in CI).
-EXAMPLE_JPG = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "example.jpg"
+# The OSS SDKs' 400x267 sample photo, kept in the repository (tests/fixtures/README.md).
+EXAMPLE_JPG = Path(__file__).resolve().parents[2] / "fixtures" / "example.jpg"
 PIL_NAMES = {
     "jpg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF", "bmp": "BMP", "tiff": "TIFF",
     "heic": "HEIF", "avif": "AVIF",
