@@ -79,9 +79,11 @@ def as_oss_error(exc: Exception, request: web.Request, request_id: str) -> OssEr
 
 
 def stamp(request: web.Request, response: web.StreamResponse) -> None:
-    """Name the server and the request id; called just before a response's headers go out, wherever a response
-    is prepared (`observe._send`, `objects.send_body`, `relay.relay_body`): an on_response_prepare signal would
-    cost every cache hit a few µs."""
+    """Name the server and the request id, and forbid MIME sniffing (a stored object must never turn into a page
+    by its bytes); called just before a response's headers go out, wherever a response is prepared
+    (`observe._send`, `objects.send_body`, `relay.relay_body`, the metrics port, the connection guard's own
+    answers): an on_response_prepare signal would cost every cache hit a few µs."""
     headers = response.headers
     headers[REQUEST_ID_HEADER] = request.get(REQUEST_ID) or new_request_id()
     headers["Server"] = "Osprey"
+    headers["X-Content-Type-Options"] = "nosniff"

@@ -12,7 +12,7 @@ from proxy.auth import Identity
 from proxy.errors import OssError, bad_request
 from proxy.front.addressing import Address, resolve_address, split_style
 from proxy.front.negotiate import negotiable, negotiate
-from proxy.front.objects import head_object, stream_object
+from proxy.front.objects import head_object, refuse_unsigned_overrides, stream_object
 from proxy.front.observe import PROCESS_OBJECT, PROCESS_TASK
 from proxy.front.passthrough import AUTH_PARAMS, forward
 from proxy.front.policy import authorize, authorize_chain, authorize_source, identify, is_signed
@@ -60,6 +60,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
         memo_key = None
         with timed(svc.metrics, "auth"):
             identity = identify(request, address, svc.credentials)
+    if method in READS:
+        refuse_unsigned_overrides(query, identity)  # before the memo: a remembered read never carries one
     if address.key and method in READS and _plain_read(query):
         read = resolve_read(svc, method, address, identity, query, trace)
         if memo_key is not None:
@@ -119,7 +121,7 @@ async def serve_read(request: web.Request, svc: Services, read: Read) -> web.Str
         formats = svc.config.bucket(read.bucket).auto_format
         job = replace(job, chain=negotiate(job.chain, request.headers.get("Accept", ""), formats))
     trace.process = job.chain.canonical()
-    return await process_object(request, svc, job, vary_accept=read.negotiable)
+    return await process_object(request, svc, job, read.query, vary_accept=read.negotiable)
 
 
 def _plain_read(query: Mapping[str, str]) -> bool:

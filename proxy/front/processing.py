@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from proxy.config import BucketConfig
 from proxy.errors import OssError
-from proxy.front.objects import conditions_from
+from proxy.front.objects import apply_overrides, conditions_from
 from proxy.front.ranged import reads_in_part, run_on_ranges
 from proxy.front.services import Rendition, Services
 from proxy.process.doc.source import with_key_type
@@ -170,7 +172,10 @@ async def process(svc: Services, bucket: str, key: str, meta: ObjectMeta, chain:
     return await svc.pool.run(run_chain, chain, data, meta.content_type, limits, needed)
 
 
-async def process_object(request: web.Request, svc: Services, job: Job, vary_accept: bool = False) -> web.Response:
+async def process_object(request: web.Request, svc: Services, job: Job, query: Mapping[str, str],
+                         vary_accept: bool = False) -> web.Response:
+    """A processed read's answer: a 304 from the validators alone, else the rendition with the `response-*`
+    headers a signed request named."""
     caching = {"Cache-Control": svc.config.server.cache_control}
     if vary_accept:
         caching["Vary"] = "Accept"
@@ -182,12 +187,13 @@ async def process_object(request: web.Request, svc: Services, job: Job, vary_acc
         # RFC 9110 §15.4.5: a 304 carries the validators, Cache-Control and Vary the 200 would have.
         return web.Response(status=304, headers={**err.extra, **caching})
     output = rendition.output
-    headers = {
+    headers = CIMultiDict({
         "Content-Type": output.media_type,
         "ETag": rendition.etag,
         "Last-Modified": http_date(rendition.last_modified),
         **caching,
-    }
+    })
+    apply_overrides(headers, query)
     if request.method == "HEAD":
         headers["Content-Length"] = str(len(output.body))
         return web.Response(status=200, headers=headers)
