@@ -29,6 +29,10 @@ class ServerConfig:
     log_format: str = "json"
     metrics_port: int = 0
     drain_timeout_s: float = 25.0
+    header_timeout_s: float = 20.0
+    body_idle_timeout_s: float = 20.0
+    keepalive_timeout_s: float = 75.0
+    max_connections: int = 1024
 
 
 @dataclass(frozen=True)

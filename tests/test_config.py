@@ -21,6 +21,9 @@ def test_defaults_are_oss_limits_and_private_buckets():
     assert config.limits.max_pixels == 250_000_000
     assert config.bucket("anything").anonymous == "none"
     assert config.bucket("anything").styles == {}
+    server = config.server
+    assert (server.header_timeout_s, server.body_idle_timeout_s, server.keepalive_timeout_s) == (20, 20, 75)
+    assert server.max_connections == 1024
 
 
 def test_environment_overrides_every_section():
@@ -54,6 +57,10 @@ def test_environment_overrides_every_section():
         ({"server": {"port": "eighty"}}, {}, ["server.port", "'eighty'", "whole number"]),
         ({"server": {"port": -1}}, {}, ["server.port", ">= 0"]),
         ({"server": {"hots": "x"}}, {}, ["server.hots", "no such key"]),
+        ({"server": {"header_timeout_s": 0}}, {}, ["server.header_timeout_s", ">= 1"]),
+        ({"server": {"body_idle_timeout_s": -5}}, {}, ["server.body_idle_timeout_s", ">= 1"]),
+        ({"server": {"keepalive_timeout_s": "never"}}, {}, ["server.keepalive_timeout_s", "a number"]),
+        ({}, {"OSPREY_SERVER_MAX_CONNECTIONS": "0"}, ["server.max_connections", ">= 1"]),
         ({"upstream": {"type": "ftp"}}, {}, ["upstream.type", "'ftp'", "'local', 's3'"]),
         ({"upstream": {"endpoint": "not a url"}}, {}, ["upstream.endpoint", "URL"]),
         ({"upstream": {"type": "s3", "access_key_id": "only-one"}}, {}, ["upstream.access_key_id", "both"]),

@@ -67,10 +67,14 @@ def error_response(err: OssError, request: web.Request, request_id: str) -> web.
 
 
 def as_oss_error(exc: Exception, request: web.Request, request_id: str) -> OssError:
-    """What a handler's exception means to the client: its own OssError, aiohttp's HTTP error in OSS terms,
-    or (anything else, logged with its traceback) an InternalError quoting the request id."""
+    """What a handler's exception means to the client: its own OssError, aiohttp's HTTP error in OSS terms, an
+    incomplete request when its connection is gone, or (anything else, logged with its traceback) an
+    InternalError quoting the request id."""
     if isinstance(exc, OssError):
         return exc
+    if isinstance(exc, ConnectionError) and (request.transport is None or request.transport.is_closing()):
+        # The client's connection went first (it left, or the guard cut a stalled body): no bug, no traceback.
+        return OssError(400, "IncompleteBody", "The connection closed before the request was complete.")
     if isinstance(exc, web.HTTPException):
         code = _HTTP_CODES.get(exc.status, "InvalidRequest" if exc.status < 500 else "InternalError")
         return OssError(exc.status, code, exc.reason)
