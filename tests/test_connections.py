@@ -65,15 +65,20 @@ def _closed(sock: socket.socket) -> bool:
 
 
 def _exchange(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Send `raw` on a new connection; the status, headers and body of the answer (read until close)."""
+    """Send `raw` on a new connection; the status, headers and body of the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(raw)
-        data = b""
-        while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < _length(data):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        return _answer(sock)
+
+
+def _answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """The next answer on a blocking `sock`: read up to its Content-Length (or the close)."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < _length(data):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
@@ -117,6 +122,21 @@ def test_headers_trickled_a_byte_a_second_are_cut_and_50_such_clients_do_not_sto
     assert sum("no complete request headers within 1 s" in msg for msg in lines) == 50
 
 
+def test_a_kept_alive_connection_idles_for_keepalive_timeout_not_header_timeout(osprey):
+    server = osprey(header_timeout_s=1, keepalive_timeout_s=3)
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    sock.sendall(REQUEST)
+    assert _answer(sock)[::2] == (200, b"small")
+    time.sleep(2)  # idle past header_timeout_s: a load balancer's pooled connection must survive this
+    sock.sendall(REQUEST)
+    assert _answer(sock)[::2] == (200, b"small")
+    sock.setblocking(False)
+    idle_from = time.monotonic()
+    assert _until(lambda: _closed(sock), 6), "an idle kept-alive connection outlived keepalive_timeout_s"
+    assert 2.5 < time.monotonic() - idle_from < 5.5
+    sock.close()
+
+
 def _signed_put_head(port: int, key: str, length: int) -> bytes:
     url = f"http://127.0.0.1:{port}/photos/{key}"
     request = AWSRequest(method="PUT", url=url, headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD",
@@ -151,7 +171,7 @@ def test_connections_past_max_connections_are_closed_while_open_ones_work(osprey
     assert _until(lambda: _closed(extra), 2), "a sixth connection stayed open past max_connections = 5"
     held[0].setblocking(True)
     held[0].sendall(REQUEST)
-    assert held[0].recv(65536).startswith(b"HTTP/1.1 200 OK")  # the ones inside the cap still work
+    assert _answer(held[0])[::2] == (200, b"small")  # the ones inside the cap still work
     for sock in held[1:]:
         assert not _closed(sock)
     for sock in held[:3]:
@@ -179,3 +199,20 @@ def test_a_16_kb_header_is_answered_in_xml_without_its_value_and_logged_without_
     assert "Traceback" not in log and "QZX" not in log
     refused = [line for line in server.log_lines() if "RequestHeaderSectionTooLarge" in line["msg"]]
     assert len(refused) == 1 and refused[0]["level"] == "info"
+
+
+@pytest.mark.parametrize(("raw", "status"), [
+    (b"OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404),  # no route: the target is not a path
+    (b"CONNECT QZXhost:443 HTTP/1.1\r\nHost: QZXhost:443\r\n\r\n", 404),
+    (b"PUT /photos/a HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: QZX-please\r\nContent-Length: 3\r\n\r\n", 417),
+    (b"GET /photos/a HTTP/1.1\r\nHost: 127.0.0.1\r\nQZX\r\n\r\n", 400),  # a header line without a colon
+])
+def test_what_aiohttp_refuses_before_any_route_is_oss_xml_without_echo(osprey, raw, status):
+    server = osprey()
+    got, headers, body = _exchange(server.port, raw)
+    assert got == status and headers["content-type"] == "application/xml"
+    assert headers["x-content-type-options"] == "nosniff" and headers["server"] == "Osprey"
+    error = ET.fromstring(body)
+    assert error.findtext("Code") == "InvalidRequest" and error.findtext("RequestId") == headers["x-oss-request-id"]
+    assert b"QZX" not in body
+    assert "Traceback" not in server.log.read_text()

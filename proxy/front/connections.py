@@ -1,5 +1,6 @@
 """Connection-level limits aiohttp lacks: a deadline for a request's headers, an idle limit for its body and a
-cap on open connections; and a request head aiohttp cannot parse answered in OSS XML instead of plain text.
+cap on open connections; and what aiohttp refuses itself (a request head it cannot parse, a target no route
+matches) answered in OSS XML instead of plain text that echoes the request.
 
 aiohttp reads headers with no deadline (only its keep-alive timer, an hour by default, ends a connection that
 never completes a request), so clients trickling a byte a second could hold every socket. The guard is a
@@ -65,11 +66,30 @@ class GuardedServer(web.Server):
 
 
 def _noting_headers(handler: Handler) -> Handler:
+    """The application's handler, told first that the headers are complete. What aiohttp refuses before any
+    route runs (`OPTIONS *`, `CONNECT host:port`, an unknown `Expect`) is answered in OSS XML too, not in
+    plain text echoing the request."""
+
     async def handle(request: web.BaseRequest) -> web.StreamResponse:
         cast(GuardedHandler, request.protocol).request_started(request)
-        return await handler(request)  # type: ignore[arg-type]
+        try:
+            return await handler(request)  # type: ignore[arg-type]
+        except web.HTTPException as exc:
+            code = "InvalidRequest" if exc.status < 500 else "InternalError"
+            return _refusal(request, OssError(exc.status, code, exc.reason))
 
     return handle  # type: ignore[return-value]
+
+
+def _refusal(request: web.BaseRequest, err: OssError) -> web.Response:
+    """`err` in OSS XML for a request no route saw; the host named is the socket's, never a header's echo."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport is not None else None
+    host = f"{sockname[0]}:{sockname[1]}" if isinstance(sockname, tuple) else ""
+    request_id = request[REQUEST_ID] = new_request_id()
+    response = web.Response(status=err.status, body=error_xml(err, request_id, host),
+                            headers={"Content-Type": "application/xml"})
+    stamp(request, response)  # type: ignore[arg-type]
+    return response
 
 
 class GuardedHandler(web.RequestHandler):
@@ -141,15 +161,10 @@ class GuardedHandler(web.RequestHandler):
                            f"{self.max_field_size} bytes, or there are more than {self.max_headers} headers.")
         else:
             err = OssError(400, "InvalidRequest", "The request is not valid HTTP/1.1.")
-        # Bytes that are not HTTP at all on a first request are port scans and TLS probes: not worth a line.
+        # Bytes that are not HTTP at all (port scans, TLS spoken to a plain port) are not worth a line.
         level = logging.DEBUG if isinstance(exc, BadHttpMethod) else logging.INFO
         log.log(level, "refused a request from %s: %s (%s)", request.remote, err.code, type(exc).__name__)
-        sockname = self.transport.get_extra_info("sockname") if self.transport is not None else None
-        host = f"{sockname[0]}:{sockname[1]}" if isinstance(sockname, tuple) else ""
-        request_id = request[REQUEST_ID] = new_request_id()
-        response = web.Response(status=400, body=error_xml(err, request_id, host),
-                                headers={"Content-Type": "application/xml"})
-        stamp(request, response)  # type: ignore[arg-type]
+        response = _refusal(request, err)
         response.force_close()
         return response
 
