@@ -16,8 +16,10 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 STAGES = ("auth", "fetch", "queue", "process", "encode")
 CACHE_RESULTS = ("hit", "miss", "coalesced")
 # busy/timeout: the worker pool refused or gave up on a job; too_large: a size limit; access_denied: bucket
-# policy; bad_signature: anything refused while the signature was checked (mismatch, unknown key, expired…).
-REJECTION_REASONS = ("busy", "timeout", "too_large", "access_denied", "bad_signature")
+# policy; bad_signature: anything refused while the signature was checked (mismatch, unknown key, expired…);
+# the connection guard's: headers late, a body idle, a connection past the cap, a request head unparsable.
+REJECTION_REASONS = ("busy", "timeout", "too_large", "access_denied", "bad_signature",
+                     "header_timeout", "body_idle_timeout", "max_connections", "bad_request_head")
 DIRECTIONS = ("received", "sent")  # bytes read from the upstream, bytes written to it
 METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
 OTHER = "Other"

@@ -85,6 +85,13 @@ def _answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     return int(lines[0].split()[1]), headers, body
 
 
+def _rejections(server: Osprey, reason: str) -> float:
+    status, page = server.get("/_osprey/metrics")
+    assert status == 200
+    line = f'osprey_rejections_total{{reason="{reason}"}} '
+    return float(next(row for row in page.decode().splitlines() if row.startswith(line)).split()[-1])
+
+
 def _length(data: bytes) -> int:
     head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").lower()
     for line in head.split("\r\n"):
@@ -120,6 +127,7 @@ def test_headers_trickled_a_byte_a_second_are_cut_and_50_such_clients_do_not_sto
     assert 0.9 < min(closed_after.values()) <= max(closed_after.values()) < 3, closed_after
     lines = [line["msg"] for line in server.log_lines()]
     assert sum("no complete request headers within 1 s" in msg for msg in lines) == 50
+    assert _rejections(server, "header_timeout") == 50
 
 
 def test_a_kept_alive_connection_idles_for_keepalive_timeout_not_header_timeout(osprey):
@@ -160,6 +168,7 @@ def test_a_body_that_stops_mid_way_is_cut_after_the_idle_timeout_and_nothing_is_
     assert status == 200 and (tmp_path / "data" / "photos" / "whole.bin").read_bytes() == b"hello"
     records = server.log_lines()
     assert any("its request body sent nothing for 1 s" in line["msg"] for line in records)
+    assert _rejections(server, "body_idle_timeout") == 1
     assert not [line for line in records if line["level"] == "error"]
 
 
@@ -181,6 +190,7 @@ def test_connections_past_max_connections_are_closed_while_open_ones_work(osprey
         sock.close()
     messages = [line["msg"] for line in server.log_lines()]
     assert any("closing new ones" in msg for msg in messages)
+    assert _rejections(server, "max_connections") >= 1
 
 
 def test_a_16_kb_header_is_answered_in_xml_without_its_value_and_logged_without_traceback(osprey):
@@ -199,6 +209,7 @@ def test_a_16_kb_header_is_answered_in_xml_without_its_value_and_logged_without_
     assert "Traceback" not in log and "QZX" not in log
     refused = [line for line in server.log_lines() if "RequestHeaderSectionTooLarge" in line["msg"]]
     assert len(refused) == 1 and refused[0]["level"] == "info"
+    assert _rejections(server, "bad_request_head") == 1
 
 
 @pytest.mark.parametrize(("raw", "status"), [

@@ -26,6 +26,8 @@ from aiohttp.typedefs import Handler
 
 from proxy.errors import OssError
 from proxy.front.errors import REQUEST_ID, error_xml, new_request_id, stamp
+from proxy.front.observe import METRICS
+from proxy.metrics import Metrics
 
 log = logging.getLogger("osprey.server")
 
@@ -48,18 +50,22 @@ class GuardedRunner(web.AppRunner):
 
     async def _make_server(self) -> web.Server:
         plain = await super()._make_server()  # starts the application: its handler and request factory
-        return GuardedServer(plain, self.limits)
+        return GuardedServer(plain, self.limits, self.app[METRICS])
 
 
 class GuardedServer(web.Server):
     """aiohttp's Server, making guarded protocols and counting the connections open."""
 
-    def __init__(self, plain: web.Server, limits: ConnectionLimits) -> None:
+    def __init__(self, plain: web.Server, limits: ConnectionLimits, metrics: Metrics) -> None:
         super().__init__(_noting_headers(plain.request_handler), request_factory=plain.request_factory,
                          handler_cancellation=plain.handler_cancellation, **plain._kwargs)
         self.limits = limits
+        self.metrics = metrics
         self.open = 0
         self.refused = 0  # since the cap was last reached
+
+    def rejected(self, reason: str) -> None:
+        self.metrics.rejections.labels(reason).inc()
 
     def __call__(self) -> GuardedHandler:
         return GuardedHandler(self, loop=self._loop, **self._kwargs)
@@ -115,6 +121,7 @@ class GuardedHandler(web.RequestHandler):
                 log.warning("%d connections open (server.max_connections): closing new ones until fewer are",
                             guard.open - 1)
             guard.refused += 1
+            guard.rejected("max_connections")
             self.force_close()
             return
         self._start_header_clock()
@@ -164,6 +171,7 @@ class GuardedHandler(web.RequestHandler):
         # Bytes that are not HTTP at all (port scans, TLS spoken to a plain port) are not worth a line.
         level = logging.DEBUG if isinstance(exc, BadHttpMethod) else logging.INFO
         log.log(level, "refused a request from %s: %s (%s)", request.remote, err.code, type(exc).__name__)
+        self._guard.rejected("bad_request_head")
         response = _refusal(request, err)
         response.force_close()
         return response
@@ -176,6 +184,7 @@ class GuardedHandler(web.RequestHandler):
         if not self._in_request:
             log.info("closed a connection from %s: no complete request headers within %g s "
                      "(server.header_timeout_s)", self._peer(), self._guard.limits.header_timeout_s)
+            self._guard.rejected("header_timeout")
             self.force_close()
 
     def _check_body(self) -> None:
@@ -189,6 +198,7 @@ class GuardedHandler(web.RequestHandler):
         if now - self._body_seen >= idle:
             log.info("closed a connection from %s: its request body sent nothing for %g s "
                      "(server.body_idle_timeout_s)", self._peer(), idle)
+            self._guard.rejected("body_idle_timeout")
             self.force_close()
             return
         self._body_timer = self._loop.call_at(self._body_seen + idle, self._check_body)
