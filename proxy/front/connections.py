@@ -10,7 +10,7 @@ call means the headers are complete. The header clock starts when the connection
 connection, at the first byte of the next request (an idle kept-alive connection is `keepalive_timeout`'s).
 
 A connection past `max_connections` is closed at once, before a byte is read: answering it would mean reading
-its request, the very work the cap sheds; a client or load balancer sees a reset and retries elsewhere.
+its request, the very work the cap sheds; a client or load balancer sees it closed and retries elsewhere.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class GuardedServer(web.Server):
     """aiohttp's Server, making guarded protocols and counting the connections open."""
 
     def __init__(self, plain: web.Server, limits: ConnectionLimits, metrics: Metrics) -> None:
+        # `_kwargs`: the protocol settings (keep-alive, access log, debug) the runner gave the plain server.
         super().__init__(_noting_headers(plain.request_handler), request_factory=plain.request_factory,
                          handler_cancellation=plain.handler_cancellation, **plain._kwargs)
         self.limits = limits
