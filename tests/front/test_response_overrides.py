@@ -8,7 +8,10 @@ import xml.etree.ElementTree as ET
 import oss2
 from PIL import Image
 
+from proxy.app import METRICS_PATH
+from proxy.front.observe import metrics_app
 from proxy.front.services import SERVICES
+from proxy.metrics import Metrics
 
 from .clients import in_thread, oss_bucket, s3_client
 from .conftest import CLIENT_KEY, CLIENT_SECRET
@@ -111,3 +114,10 @@ async def test_nosniff_on_answers_errors_304s_reserved_pages_and_pass_through(ma
     headers = put["ResponseMetadata"]["HTTPHeaders"]
     assert put["ResponseMetadata"]["HTTPStatusCode"] == 200 and headers["x-content-type-options"] == "nosniff"
     assert (local_root / "vault" / "up.txt").read_bytes() == b"x"
+
+
+async def test_nosniff_on_the_metrics_port_too(aiohttp_client):
+    client = await aiohttp_client(metrics_app(Metrics(), METRICS_PATH))
+    page, missing = await client.get(METRICS_PATH), await client.get("/elsewhere")
+    assert (page.status, missing.status) == (200, 404)
+    assert page.headers["X-Content-Type-Options"] == missing.headers["X-Content-Type-Options"] == "nosniff"
