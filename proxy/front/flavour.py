@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, unquote_plus
 
-from proxy.upstream.base import STORED_HEADERS, upstream_bad_gateway
+from proxy.upstream.errors import upstream_bad_gateway
+from proxy.upstream.objects import STORED_HEADERS
 
 log = logging.getLogger("osprey.front")
 

@@ -11,7 +11,9 @@ from proxy.front.flavour import MAX_DOCUMENT_BYTES, client_headers, oss_document
 from proxy.front.objects import send_body
 from proxy.front.query import query_pairs
 from proxy.front.uploads import request_body
-from proxy.upstream.base import ForwardRequest, ForwardResponse, Upstream, upstream_bad_gateway
+from proxy.upstream.errors import upstream_bad_gateway
+from proxy.upstream.forwarding import ForwardRequest, ForwardResponse
+from proxy.upstream.interface import Upstream
 from proxy.upstream.operations import LIST_PARAMS
 
 # The client's own signature: checked by Osprey, meaningless to the upstream.
