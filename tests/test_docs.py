@@ -176,3 +176,10 @@ def test_the_checks_catch_what_they_exist_for(known):
     assert outside_references(nested, here + ".parent" * 5) != []
     assert outside_references(Path("scripts/demo.sh"), 'cat "$ROOT/..' + '/shared/spec/x.md"') != []
     assert outside_references(Path("bench/run.py"), "open('/wor" + "k/main/README.md')") != []
+
+
+def test_the_module_map_names_every_module_of_proxy():
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    package = REPO / "proxy"
+    modules = sorted(str(p.relative_to(package)) for p in package.rglob("*.py"))
+    assert [m for m in modules if f"| `{m}` |" not in text] == []
