@@ -53,7 +53,7 @@ def verify_presigned(request: SignedRequest, credentials: Mapping[str, str], now
 
 
 def canonical_request(request: SignedRequest, additional_headers: str, query: Iterable[tuple[str, str]]) -> str:
-    """Spec §8.3: `/<bucket>/<key>` encoded but for `/`, every query parameter, content-type/-md5, every
+    """auth §8.3: `/<bucket>/<key>` encoded but for `/`, every query parameter, content-type/-md5, every
     `x-oss-*` header and the additional ones; defaults are dropped from the additional list, which is sorted."""
     named = {name.strip().lower() for name in additional_headers.split(";")}
     additional = sorted(n for n in named if n and n not in DEFAULT_SIGNED_HEADERS and not n.startswith("x-oss-"))

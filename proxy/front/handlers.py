@@ -1,4 +1,4 @@
-"""Request handlers; each reads like the request flow in DESIGN.md: address → policy → route."""
+"""Request handlers; each reads like the request flow in docs/architecture.md: address → policy → route."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ def authorize(identity: Identity | None, bucket: str, settings: BucketConfig, op
 
 
 def authorize_chain(identity: Identity | None, chain: Chain) -> None:
-    """Document, media-info and audio actions need a signed request, as on OSS (spec §1)."""
+    """Document, media-info and audio actions need a signed request, as on OSS (media §1)."""
     if identity is not None:
         return
     for action in chain.actions():
@@ -69,7 +69,7 @@ def authorize_chain(identity: Identity | None, chain: Chain) -> None:
 
 
 def authorize_source(identity: Identity | None, key: str, settings: BucketConfig, uses_style: bool) -> None:
-    """Source protection (spec §6.4): anonymous callers reach protected objects only through a style."""
+    """Source protection (saveas §6.4): anonymous callers reach protected objects only through a style."""
     if identity is not None or uses_style or not settings.protect_source:
         return
     suffix = key.rsplit(".", 1)[-1].lower() if "." in key else ""

@@ -1,4 +1,4 @@
-"""OSS V1 (HMAC-SHA1) signatures: spec vectors, oss2-made vectors, tampering, time rules and SDK variants."""
+"""OSS V1 (HMAC-SHA1) signatures: auth §8 worked examples, oss2-made vectors, tampering, time rules and SDK variants."""
 
 import base64
 import hashlib

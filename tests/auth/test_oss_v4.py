@@ -1,4 +1,4 @@
-"""OSS V4 (OSS4-HMAC-SHA256) signatures: spec vectors, oss2-made vectors, tampering and time rules."""
+"""OSS V4 (OSS4-HMAC-SHA256) signatures: auth §8 worked examples, oss2-made vectors, tampering and time rules."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
