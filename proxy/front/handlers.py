@@ -15,16 +15,22 @@ from proxy.front.negotiate import negotiable, negotiate
 from proxy.front.objects import head_object, stream_object
 from proxy.front.observe import PROCESS_OBJECT, PROCESS_TASK
 from proxy.front.passthrough import AUTH_PARAMS, forward
-from proxy.front.policy import authorize, authorize_chain, authorize_source, identify, is_signed
+from proxy.front.policy import (
+    authorize,
+    authorize_chain,
+    authorize_headers,
+    authorize_source,
+    identify,
+    is_signed,
+)
 from proxy.front.processing import Job, parse_request_chain, plan, process_object
-from proxy.front.query import parse_query
+from proxy.front.query import PROCESS, parse_query
 from proxy.front.readiness import READINESS
 from proxy.front.saveas import save_as
 from proxy.front.services import Services, services
 from proxy.trace import Trace, current_trace, timed
 from proxy.upstream.operations import operation
 
-PROCESS = "x-oss-process"
 S3_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
 READS = frozenset({"GET", "HEAD"})
 # Sub-resources that turn a GET or HEAD of an object into another call (a version, a part, its ACL…); any
@@ -72,6 +78,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     name = operation(method, address.bucket, address.key, [n for n in query if n not in AUTH_PARAMS], copy)
     trace.operation = name
     authorize(identity, address.bucket, svc.config.bucket(address.bucket), name)
+    authorize_headers(identity, request.headers)
     return await forward(request, svc.upstream, address, identity, name)
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from aiohttp import web
 
 from proxy.auth import SIGNATURE_PARAMS, Identity, SignedRequest, verify
+from proxy.auth.errors import headers_not_signed
 from proxy.config import BucketConfig
 from proxy.errors import access_denied
 from proxy.front.addressing import Address
+from proxy.front.flavour import reaches_upstream
 from proxy.process.grammar import Chain
 from proxy.process.registry import REGISTRY
 
@@ -39,6 +41,17 @@ def identify(request: web.Request, address: Address, credentials: Mapping[str, s
         # The Python v2 OSS SDK leaves x-oss-process out of V1 signatures; OSS accepts it, so do we.
         log.info("accepted an OSS V1 signature that does not cover x-oss-process (key %s)", identity.access_key_id)
     return identity
+
+
+def authorize_headers(identity: Identity | None, headers: Iterable[str]) -> None:
+    """As S3 refuses `x-amz-*` headers a signature does not cover, so does Osprey every vendor header that
+    would reach the upstream (an `x-oss-*` one becomes `x-amz-*`): else a presigned PUT plus an unsigned
+    `x-amz-copy-source` is a copy from any bucket Osprey's own credentials reach."""
+    if identity is None:
+        return  # an anonymous caller's vendor headers are dropped (flavour.upstream_headers)
+    unsigned = {name.lower() for name in headers if reaches_upstream(name) and not identity.covers(name)}
+    if unsigned:
+        raise headers_not_signed(unsigned)
 
 
 # What `anonymous = "read"` opens: reading objects, processed or not; listing and writing need a signature.
