@@ -97,18 +97,21 @@ class Read:
 def resolve_read(svc: Services, method: str, address: Address, identity: Identity | None,
                  query: Mapping[str, str], trace: Trace) -> Read:
     """Style, policy and chain checks of a read; `trace` learns what the request is as soon as it is known,
-    so a refusal is logged and counted under the right operation."""
+    so a refusal is logged and counted under the right operation. Every object a chain reads passes the
+    checks the object asked for passes."""
     settings = svc.config.bucket(address.bucket)
     key, style = split_style(address.key, settings.style_delimiters, settings.styles)
     trace.key, trace.operation = key, "HeadObject" if method == "HEAD" else "GetObject"
+    uses_style = style is not None or query.get(PROCESS, "").startswith("style/")
     authorize(identity, address.bucket, settings, trace.operation)
-    authorize_source(identity, key, settings, style is not None or query.get(PROCESS, "").startswith("style/"))
+    authorize_source(identity, (key,), settings, uses_style)
     if PROCESS not in query and style is None:
         return Read(address.bucket, key, trace.operation, query)
     trace.operation = PROCESS_OBJECT
     chain = parse_request_chain(query.get(PROCESS, ""), style, address.bucket, settings, svc.config.limits.max_chain)
     authorize_chain(identity, chain)
     job = plan(address.bucket, key, chain)
+    authorize_source(identity, job.extra_keys, settings, uses_style)
     return Read(address.bucket, key, PROCESS_OBJECT, query, job, negotiable(chain, settings.auto_format))
 
 

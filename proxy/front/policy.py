@@ -81,13 +81,16 @@ def authorize_chain(identity: Identity | None, chain: Chain) -> None:
                                 "only run image/ actions and video/snapshot.")
 
 
-def authorize_source(identity: Identity | None, key: str, settings: BucketConfig, uses_style: bool) -> None:
-    """Source protection (spec §6.4): anonymous callers reach protected objects only through a style."""
+def authorize_source(identity: Identity | None, keys: Iterable[str], settings: BucketConfig, uses_style: bool) -> None:
+    """Source protection (spec §6.4): anonymous callers reach protected objects only through a style, be it
+    the object asked for or one its chain reads (a watermark image); a style's own marks are the owner's choice."""
     if identity is not None or uses_style or not settings.protect_source:
         return
-    suffix = key.rsplit(".", 1)[-1].lower() if "." in key else ""
-    if "*" in settings.protect_source or suffix in {s.lower().lstrip(".") for s in settings.protect_source}:
-        raise access_denied(
-            f"{key!r} is protected: anonymous callers may only fetch it through a style "
-            "(?x-oss-process=style/<name>, or the key followed by a style delimiter and name)."
-        )
+    protected = {s.lower().lstrip(".") for s in settings.protect_source}
+    for key in keys:
+        suffix = key.rsplit(".", 1)[-1].lower() if "." in key else ""
+        if "*" in protected or suffix in protected:
+            raise access_denied(
+                f"{key!r} is protected: anonymous callers may only fetch it through a style "
+                "(?x-oss-process=style/<name>, or the key followed by a style delimiter and name)."
+            )

@@ -12,6 +12,8 @@ import pytest
 import requests
 from PIL import Image
 
+from proxy.process.params import encode_b64
+
 from .clients import in_thread, oss_bucket, s3_client
 from .conftest import CLIENT_KEY, CLIENT_SECRET
 from .xml import error_of
@@ -150,3 +152,36 @@ async def test_presigned_sigv4_without_host_is_refused(make_client):
     resp = await in_thread(requests.get, hostless, headers={"x-amz-content-sha256": UNSIGNED_PAYLOAD}, timeout=10)
     assert resp.status_code == 403
     assert b"<HeadersNotSigned>host</HeadersNotSigned>" in resp.content
+
+
+# Hole 7: a watermark that reads a protected object.
+
+def watermark(key: str) -> str:
+    return f"image/watermark,image_{encode_b64(key)},t_100,g_nw,x_0,y_0"
+
+
+@pytest.fixture
+def protected(local_root):
+    (local_root / "photos" / "base.png").write_bytes(png((100, 50), BLUE))
+    (local_root / "photos" / "secret.jpg").write_bytes(png((100, 50), RED))
+    return {"photos": {"anonymous": "read", "protect_source": ["jpg"],
+                       "styles": {"marked": watermark("secret.jpg")}}}
+
+
+async def test_watermark_cannot_read_a_protected_source_anonymously(make_client, protected):
+    client = await make_client(buckets=protected)
+    resp = await client.get(f"/photos/base.png?x-oss-process={watermark('secret.jpg')}")
+    assert resp.status == 403
+    err = await error_of(resp)
+    assert err["Code"] == "AccessDenied" and "'secret.jpg' is protected" in err["Message"]
+    # A mark's own pre-processing takes resize, crop, rotate and indexcrop only: no signed-only action rides in it.
+    nested = encode_b64("secret.jpg?x-oss-process=image/codes")
+    smuggled = await client.get(f"/photos/base.png?x-oss-process=image/watermark,image_{nested}")
+    assert (smuggled.status, (await error_of(smuggled))["Code"]) == (400, "InvalidArgument")
+    # The bucket owner's style may use it; so may a signed caller.
+    styled = await client.get("/photos/base.png?x-oss-process=style/marked")
+    assert styled.status == 200
+    assert decode(await styled.read()).getpixel((10, 10)) == pytest.approx(RED, abs=8)
+    photos = oss_bucket(client.make_url("/"), oss2.AuthV4(CLIENT_KEY, CLIENT_SECRET), "photos")
+    body = await in_thread(lambda: photos.get_object("base.png", process=watermark("secret.jpg")).read())
+    assert decode(body).getpixel((10, 10)) == pytest.approx(RED, abs=8)
