@@ -22,6 +22,8 @@ from proxy.front.policy import (
     authorize_source,
     identify,
     is_signed,
+    process_caller,
+    refusals_explained,
 )
 from proxy.front.processing import Job, parse_request_chain, plan, process_object
 from proxy.front.query import PROCESS, parse_query
@@ -102,16 +104,19 @@ def resolve_read(svc: Services, method: str, address: Address, identity: Identit
     settings = svc.config.bucket(address.bucket)
     key, style = split_style(address.key, settings.style_delimiters, settings.styles)
     trace.key, trace.operation = key, "HeadObject" if method == "HEAD" else "GetObject"
+    caller = process_caller(identity, svc.config.server.trust_unsigned_process) if PROCESS in query else identity
     uses_style = style is not None or query.get(PROCESS, "").startswith("style/")
-    authorize(identity, address.bucket, settings, trace.operation)
-    authorize_source(identity, (key,), settings, uses_style)
-    if PROCESS not in query and style is None:
-        return Read(address.bucket, key, trace.operation, query)
-    trace.operation = PROCESS_OBJECT
-    chain = parse_request_chain(query.get(PROCESS, ""), style, address.bucket, settings, svc.config.limits.max_chain)
-    authorize_chain(identity, chain)
-    job = plan(address.bucket, key, chain)
-    authorize_source(identity, job.extra_keys, settings, uses_style)
+    with refusals_explained(identity, caller):
+        authorize(caller, address.bucket, settings, trace.operation)
+        authorize_source(caller, (key,), settings, uses_style)
+        if PROCESS not in query and style is None:
+            return Read(address.bucket, key, trace.operation, query)
+        trace.operation = PROCESS_OBJECT
+        chain = parse_request_chain(query.get(PROCESS, ""), style, address.bucket, settings,
+                                    svc.config.limits.max_chain)
+        authorize_chain(caller, chain)
+        job = plan(address.bucket, key, chain)
+        authorize_source(caller, job.extra_keys, settings, uses_style)
     return Read(address.bucket, key, PROCESS_OBJECT, query, job, negotiable(chain, settings.auto_format))
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -11,9 +12,10 @@ from aiohttp import web
 from proxy.auth import SIGNATURE_PARAMS, Identity, SignedRequest, verify
 from proxy.auth.errors import headers_not_signed
 from proxy.config import BucketConfig
-from proxy.errors import access_denied
+from proxy.errors import OssError, access_denied
 from proxy.front.addressing import Address
 from proxy.front.flavour import reaches_upstream
+from proxy.front.query import PROCESS
 from proxy.process.grammar import Chain
 from proxy.process.registry import REGISTRY
 
@@ -36,11 +38,7 @@ def identify(request: web.Request, address: Address, credentials: Mapping[str, s
         bucket=address.bucket,
         key=address.key,
     )
-    identity = verify(signed, credentials, datetime.now(UTC))
-    if identity is not None and "x-oss-process" in identity.unsigned_query:
-        # The Python v2 OSS SDK leaves x-oss-process out of V1 signatures; OSS accepts it, so do we.
-        log.info("accepted an OSS V1 signature that does not cover x-oss-process (key %s)", identity.access_key_id)
-    return identity
+    return verify(signed, credentials, datetime.now(UTC))
 
 
 def authorize_headers(identity: Identity | None, headers: Iterable[str]) -> None:
@@ -52,6 +50,31 @@ def authorize_headers(identity: Identity | None, headers: Iterable[str]) -> None
     unsigned = {name.lower() for name in headers if reaches_upstream(name) and not identity.covers(name)}
     if unsigned:
         raise headers_not_signed(unsigned)
+
+
+def process_caller(identity: Identity | None, trust_unsigned_process: bool) -> Identity | None:
+    """Who a processed read runs as: a signature that leaves `x-oss-process` out (AWS V2 never signs it, the
+    Python v2 OSS SDK's V1 signer omits it) vouches for the object, not for the chain appended to it, so the
+    read is authorized as an anonymous one unless `server.trust_unsigned_process` says otherwise."""
+    if identity is None or PROCESS not in identity.unsigned_query:
+        return identity
+    if trust_unsigned_process:
+        log.info("trusted a signature that does not cover x-oss-process (key %s)", identity.access_key_id)
+        return identity
+    log.info("a signature that does not cover x-oss-process reads as anonymous (key %s)", identity.access_key_id)
+    return None
+
+
+@contextmanager
+def refusals_explained(identity: Identity | None, caller: Identity | None) -> Iterator[None]:
+    """A signed request refused because `process_caller` read it as anonymous says so, and what to change."""
+    try:
+        yield
+    except OssError as err:
+        if identity is None or caller is not None or err.code != "AccessDenied":
+            raise
+        raise access_denied(f"The signature does not cover {PROCESS}, so this read is authorized as an anonymous "
+                            f"one (sign {PROCESS} too, e.g. with an OSS V4 signature): {err.message}") from None
 
 
 # What `anonymous = "read"` opens: reading objects, processed or not; listing and writing need a signature.

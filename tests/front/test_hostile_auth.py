@@ -6,16 +6,18 @@ import hmac
 import io
 from datetime import UTC, datetime
 
+import alibabacloud_oss_v2 as oss_v2
 import boto3
 import oss2
 import pytest
 import requests
 from PIL import Image
 
+from proxy.front.services import SERVICES
 from proxy.process.params import encode_b64
 
 from .clients import in_thread, oss_bucket, s3_client
-from .conftest import CLIENT_KEY, CLIENT_SECRET
+from .conftest import CLIENT_KEY, CLIENT_SECRET, local_config
 from .xml import error_of
 
 OSS_AUTHS = [pytest.param(oss2.Auth(CLIENT_KEY, CLIENT_SECRET), id="oss-v1"),
@@ -154,11 +156,84 @@ async def test_presigned_sigv4_without_host_is_refused(make_client):
     assert b"<HeadersNotSigned>host</HeadersNotSigned>" in resp.content
 
 
-# Hole 7: a watermark that reads a protected object.
+# Hole 3: x-oss-process appended to a URL signature that does not cover it.
+
+@pytest.fixture
+def private_images(local_root):
+    (local_root / "vault" / "secret.jpg").write_bytes(png((100, 50), RED))
+    (local_root / "vault" / "logo.png").write_bytes(png((100, 50), BLUE))
+    return local_root
+
 
 def watermark(key: str) -> str:
     return f"image/watermark,image_{encode_b64(key)},t_100,g_nw,x_0,y_0"
 
+
+async def test_presigned_v2_get_with_appended_process_reads_as_anonymous(make_client, private_images):
+    client = await make_client()
+    url = v2_presigner(client).generate_presigned_url("get_object", Params={"Bucket": "vault", "Key": "secret.jpg"})
+    assert (await in_thread(requests.get, url, timeout=10)).status_code == 200  # as signed: fine
+    resp = await in_thread(requests.get, f"{url}&x-oss-process={watermark('logo.png')}", timeout=10)
+    assert resp.status_code == 403
+    assert b"<Code>AccessDenied</Code>" in resp.content and b"does not cover x-oss-process" in resp.content
+
+
+async def test_oss_v1_signed_url_with_appended_process_reads_as_anonymous(make_client, private_images):
+    client = await make_client()
+    vault = oss_bucket(client.make_url("/"), oss2.Auth(CLIENT_KEY, CLIENT_SECRET), "vault")
+    url = vault.sign_url("GET", "secret.jpg", 60)
+    resp = await in_thread(requests.get, f"{url}&x-oss-process=image/resize,w_10", timeout=10)
+    assert resp.status_code == 403 and b"<Code>AccessDenied</Code>" in resp.content
+    signed = vault.sign_url("GET", "secret.jpg", 60, params={"x-oss-process": "image/resize,w_10"})
+    ok = await in_thread(requests.get, signed, timeout=10)
+    assert ok.status_code == 200 and decode(ok.content).size == (10, 5)  # process inside the signature
+
+
+async def test_appended_signed_only_actions_are_refused_on_a_public_bucket(make_client):
+    client = await make_client()
+    url = v2_presigner(client).generate_presigned_url("get_object", Params={"Bucket": "photos", "Key": "red.jpg"})
+    resp = await in_thread(requests.get, f"{url}&x-oss-process=image/codes", timeout=10)
+    assert resp.status_code == 403 and b"needs a signed request" in resp.content
+    allowed = await in_thread(requests.get, f"{url}&x-oss-process=image/resize,w_50", timeout=10)
+    assert allowed.status_code == 200 and decode(allowed.content).size == (50, 25)  # as anyone may
+    # A signed request is never remembered for anonymous callers, even one that read as anonymous.
+    assert not any("Signature=" in memo[3] for memo in client.server.app[SERVICES].anonymous_reads)
+
+
+async def test_trust_unsigned_process_restores_the_signature_for_the_chain(make_client, local_root,
+                                                                          private_images):
+    client = await make_client(local_config(local_root, server={"trust_unsigned_process": True}))
+    url = v2_presigner(client).generate_presigned_url("get_object", Params={"Bucket": "vault", "Key": "secret.jpg"})
+    resp = await in_thread(requests.get, f"{url}&x-oss-process={watermark('logo.png')}", timeout=10)
+    assert resp.status_code == 200, resp.text
+    assert decode(resp.content).getpixel((10, 10)) == pytest.approx(BLUE, abs=8)
+
+
+def _v2_sdk_v1_get(endpoint: str, bucket: str, key: str, process: str) -> bytes:
+    """The alibabacloud-oss-v2 SDK with its V1 signer, which leaves x-oss-process out of the signature."""
+    config = oss_v2.config.load_default()
+    config.credentials_provider = oss_v2.credentials.StaticCredentialsProvider(CLIENT_KEY, CLIENT_SECRET)
+    config.region, config.endpoint, config.use_path_style = "cn-hangzhou", endpoint.rstrip("/"), True
+    config.signature_version = "v1"
+    client = oss_v2.Client(config)
+    return client.get_object(oss_v2.GetObjectRequest(bucket=bucket, key=key, process=process)).body.read()
+
+
+@pytest.mark.parametrize("trust", [False, True])
+async def test_oss_v2_sdk_v1_signer_processes_private_objects_only_when_trusted(make_client, local_root,
+                                                                               private_images, trust):
+    client = await make_client(local_config(local_root, server={"trust_unsigned_process": trust}))
+    endpoint = str(client.make_url("/"))
+    if trust:
+        body = await in_thread(_v2_sdk_v1_get, endpoint, "vault", "secret.jpg", "image/resize,w_10")
+        assert decode(body).size == (10, 5)
+        return
+    with pytest.raises(oss_v2.exceptions.OperationError) as info:
+        await in_thread(_v2_sdk_v1_get, endpoint, "vault", "secret.jpg", "image/resize,w_10")
+    assert "AccessDenied" in str(info.value)
+
+
+# Hole 7: a watermark that reads a protected object.
 
 @pytest.fixture
 def protected(local_root):
