@@ -43,7 +43,7 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
             (name, value) for name, value in query_pairs(request.rel_url.raw_query_string)
             if name not in AUTH_PARAMS and (value or name not in _EMPTY_MEANS_ABSENT)
         ),
-        headers=upstream_headers(request.headers.items(), decoded), body=body, content_length=length,
+        headers=upstream_headers(request.headers.items(), decoded, identity), body=body, content_length=length,
     )
     answer = await upstream.forward(call)
     try:
