@@ -29,6 +29,7 @@ class ServerConfig:
     log_format: str = "json"
     metrics_port: int = 0
     drain_timeout_s: float = 25.0
+    trust_unsigned_process: bool = False
     header_timeout_s: float = 20.0
     body_idle_timeout_s: float = 20.0
     keepalive_timeout_s: float = 75.0
@@ -118,6 +119,12 @@ def _fail(key: str, value: Any, allowed: str) -> ConfigError:
 
 def _coerce(key: str, value: Any, kind: Any) -> Any:
     """Convert one raw value (TOML or environment text) to the field's type, or fail with one line."""
+    if kind is bool or kind == "bool":
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            value = value.strip().lower() == "true"
+        if not isinstance(value, bool):
+            raise _fail(key, value, "true or false")
+        return value
     if kind is int or kind == "int":
         if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
             value = int(value)

@@ -24,6 +24,13 @@ def test_defaults_are_oss_limits_and_private_buckets():
     server = config.server
     assert (server.header_timeout_s, server.body_idle_timeout_s, server.keepalive_timeout_s) == (20, 20, 75)
     assert server.max_connections == 1024
+    assert config.server.trust_unsigned_process is False
+
+
+def test_trusting_unsigned_process_strings_is_a_boolean_from_toml_or_environment():
+    assert parse_config({"server": {"trust_unsigned_process": True}}, environ={}).server.trust_unsigned_process
+    env = {"OSPREY_SERVER_TRUST_UNSIGNED_PROCESS": "true"}
+    assert parse_config({}, environ=env).server.trust_unsigned_process is True
 
 
 def test_environment_overrides_every_section():
@@ -78,6 +85,8 @@ def test_environment_overrides_every_section():
         ({"buckets": {"ok-name": {"auto_format": "webp"}}}, {"OSPREY_BUCKETS_OK_NAME_AUTO_FORMAT": "jxl"}, ["jxl"]),
         ({"server": {"virtual_host_domain": "http://x"}}, {}, ["server.virtual_host_domain"]),
         ({"nonsense": {}}, {}, ["nonsense", "section"]),
+        ({"server": {"trust_unsigned_process": 1}}, {}, ["server.trust_unsigned_process", "true or false"]),
+        ({}, {"OSPREY_SERVER_TRUST_UNSIGNED_PROCESS": "yes"}, ["server.trust_unsigned_process", "'yes'"]),
         ({}, {"OSPREY_LIMITS_MAX_CHAIN": "many"}, ["limits.max_chain", "'many'"]),
         ({}, {"OSPREY_WHATEVER_X": "1"}, ["OSPREY_WHATEVER_X", "section"]),
         ({}, {"OSPREY_BUCKETS_PHOTOS_COLOUR": "1"}, ["OSPREY_BUCKETS_PHOTOS_COLOUR"]),

@@ -12,7 +12,9 @@ from proxy.auth import Identity
 from proxy.errors import OssError
 from proxy.front.errors import stamp
 from proxy.front.relay import can_relay, relay_body
-from proxy.upstream.base import Conditions, ObjectMeta, Upstream, http_date
+from proxy.httpdate import http_date
+from proxy.upstream.interface import Upstream
+from proxy.upstream.objects import Conditions, ObjectMeta
 
 log = logging.getLogger("osprey.front")
 

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from aiohttp import web
 from multidict import CIMultiDict
@@ -16,13 +16,16 @@ from proxy.errors import OssError
 from proxy.front.objects import apply_overrides, conditions_from
 from proxy.front.ranged import reads_in_part, run_on_ranges
 from proxy.front.services import Rendition, Services
+from proxy.httpdate import http_date
 from proxy.process.doc.source import with_key_type
 from proxy.process.grammar import Chain, parse_process
 from proxy.process.registry import Output
 from proxy.process.runner import max_source_bytes, needed_objects, run_chain
 from proxy.trace import count_cache, count_processed, timed
-from proxy.upstream.base import Conditions, ObjectMeta, changed_while_read, http_date
 from proxy.upstream.conditional import Preconditions
+from proxy.upstream.errors import changed_while_read
+from proxy.upstream.interface import read_capped
+from proxy.upstream.objects import Conditions, ObjectMeta
 
 
 def parse_request_chain(process: str, style: str | None, bucket: str, settings: BucketConfig,
@@ -79,10 +82,7 @@ async def current_meta(svc: Services, bucket: str, key: str) -> ObjectMeta:
             return known[(bucket, key)]
         except KeyError:
             pass
-    if svc.upstream.local_heads:
-        meta = await svc.upstream.head(bucket, key)
-    else:
-        meta, _ = await svc.heads.run_fresh((bucket, key), partial(svc.upstream.head, bucket, key))
+    meta = await svc.upstream.head(bucket, key)
     if known is not None:
         known[(bucket, key)] = meta
     return meta
@@ -102,7 +102,7 @@ async def read_source(svc: Services, bucket: str, key: str, meta: ObjectMeta, ma
     cached = svc.sources.get((bucket, key, meta.etag))
     if cached is not None:
         return cached
-    fresh, data = await svc.upstream.read(bucket, key, max_bytes)
+    fresh, data = await read_capped(svc.upstream, bucket, key, max_bytes)
     svc.sources.put((bucket, key, fresh.etag), data)
     if fresh.etag != meta.etag:
         # Overwritten between the HEAD and the GET: the caller's key no longer names these bytes.

@@ -11,7 +11,7 @@ from proxy.process.grammar import Chain
 from proxy.process.media.sparse import NeedBytes, SparseSource
 from proxy.process.registry import NO_RESOURCES, REGISTRY, Output, Registry
 
-# OSS allows three image watermarks on one image (§4.3): the bound on objects fetched besides the source.
+# OSS allows three image watermarks on one image (image §4.3): the bound on objects fetched besides the source.
 MAX_NEEDED_OBJECTS = 3
 # Categories whose sources are routinely larger than images (limits.max_media_source_bytes).
 MEDIA_CATEGORIES = frozenset({"video", "audio"})

@@ -1,6 +1,6 @@
-"""image/auto-orient (§4.8): 1 turns the pixels upright per the EXIF Orientation tag; 0 keeps them.
+"""image/auto-orient (image §4.8): 1 turns the pixels upright per the EXIF Orientation tag; 0 keeps them.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - nothing is oriented unless asked: no implicit auto-orient when the action is absent [U];
 - after orienting, the Orientation tag is removed from the EXIF the output carries, so viewers do
   not turn the image a second time (`ImageOps.exif_transpose` does the same);

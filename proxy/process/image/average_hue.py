@@ -1,7 +1,7 @@
-"""image/average-hue (§4.15): the image's mean colour as `{"RGB": "0xrrggbb"}` (lower-case hex).
+"""image/average-hue (image §4.15): the image's mean colour as `{"RGB": "0xrrggbb"}` (lower-case hex).
 
-The statistic is not published [U]: the arithmetic mean of the decoded sRGB pixels, as the spec
-recommends, rounded half up. Decisions of ours:
+The statistic is not published [U]: the arithmetic mean of the decoded sRGB pixels, as recommended
+(image §4.15), rounded half up. Decisions of ours:
 - pixels count by their alpha (a transparent pixel not at all), so a logo on a transparent canvas
   gives the logo's colour; a fully transparent image falls back to the plain mean of its colours;
 - an animation gives its first frame's colour;

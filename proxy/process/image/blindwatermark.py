@@ -1,4 +1,4 @@
-"""image/blindwatermark (§4.16): hide text in the image, readable by image/blindwatermark-decode.
+"""image/blindwatermark (image §4.16): hide text in the image, readable by image/blindwatermark-decode.
 
 `content` (URL-safe Base64 of 1 to 256 characters) is required, `s` (low, medium, high; default
 low) trades invisibility for robustness, `q` (70-100, default 90) is the JPEG quality. The signal

@@ -45,7 +45,7 @@ SOURCE_FORMATS = {
 }
 # The openers this Pillow build has: MPO opens through JPEG's, AVIF needs a build with libavif.
 _OPENERS = tuple(name for name in SOURCE_FORMATS if name in Image.OPEN)
-# OSS name → (Pillow encoder, media type), §1.3.
+# OSS name → (Pillow encoder, media type), image §1.3.
 TARGET_FORMATS = {
     "jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png"), "webp": ("WEBP", "image/webp"),
     "bmp": ("BMP", "image/bmp"), "gif": ("GIF", "image/gif"), "tiff": ("TIFF", "image/tiff"),
@@ -114,7 +114,7 @@ def decode(data: bytes, limits: Limits, needed: NeededSize | None = None) -> Ima
 
 
 def check_source(size: Size, frames: int, limits: Limits) -> None:
-    """OSS's source limits (§2): each side ≤ max_side, width * height * frames ≤ max_pixels."""
+    """OSS's source limits (image §2): each side ≤ max_side, width * height * frames ≤ max_pixels."""
     width, height = size
     if max(width, height) > limits.max_side:
         raise image_too_large(
@@ -134,7 +134,7 @@ def check_source(size: Size, frames: int, limits: Limits) -> None:
 
 
 def check_output(size: Size, limits: Limits) -> None:
-    """The limits on an image an action creates (§2: each side ≤ 16 384, ≤ 16 777 216 px)."""
+    """The limits on an image an action creates (image §2: each side ≤ 16 384, ≤ 16 777 216 px)."""
     width, height = size
     if max(width, height) > limits.max_output_side or width * height > limits.max_output_pixels:
         raise image_too_large(
@@ -276,7 +276,7 @@ def _corrupt(fmt: str, exc: BaseException) -> OssError:
 
 
 def _encodable(frame: Image.Image, fmt: str) -> Image.Image:
-    """JPG has no alpha: transparent areas become white (§4.5); BMP cannot store LA; GIF's
+    """JPG has no alpha: transparent areas become white (image §4.5); BMP cannot store LA; GIF's
     transparency is all or nothing, so alpha is cut at half (else resampled edges grow halos)."""
     if fmt == "jpg" and frame.mode in ("LA", "RGBA"):
         flat = Image.new(frame.mode[:-1], frame.size, "white")

@@ -1,6 +1,6 @@
-"""image/info (§4.14): the source's size, format and metadata as OSS's JSON, from the header alone.
+"""image/info (image §4.14): the source's size, format and metadata as OSS's JSON, from the header alone.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - EXIF tags of every IFD (image, Exif, GPS, interoperability, thumbnail; the main image wins a name
   clash) appear under exiv2's names, which OSS's documented example uses (`ExifTag`, `GPSTag`,
   `JPEGInterchangeFormat`), in exiv2's raw rendering: rationals `num/den`, several numbers or bytes

@@ -25,7 +25,7 @@ class Quality:
 
 @dataclass(frozen=True)
 class SourceHeader:
-    """What `info` reports about the source object (§4.14); no action changes it.
+    """What `info` reports about the source object (image §4.14); no action changes it.
 
     `jfif` is a JPEG's APP0 density (unit, x, y); `exif` the EXIF block exactly as stored, every IFD
     and offset intact (a TIFF's own first IFD, re-serialised).

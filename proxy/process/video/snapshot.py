@@ -1,6 +1,6 @@
-"""video/snapshot (spec §3.1): one frame of the video as a JPG or PNG image.
+"""video/snapshot (media §3.1): one frame of the video as a JPG or PNG image.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - `t` absent means 0, the first frame; the exact frame at t is the first whose timestamp is at or
   after t (what `ffmpeg -ss t -frames:v 1` gives); past the end, both modes give the last frame [U];
 - `f` defaults to jpg, encoded at quality 85 like image/ output [U];

@@ -1,4 +1,4 @@
-"""video/snapshot (§3.1): the exact frame or the preceding key frame, the last frame past the end,
+"""video/snapshot (media §3.1): the exact frame or the preceding key frame, the last frame past the end,
 sizes, rotation and formats, asserted on the decoded image's size and colour."""
 
 import io
