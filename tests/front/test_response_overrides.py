@@ -6,9 +6,13 @@ import io
 import xml.etree.ElementTree as ET
 
 import oss2
+import pytest
 from PIL import Image
 
 from proxy.app import METRICS_PATH
+from proxy.auth import Identity
+from proxy.errors import OssError
+from proxy.front.objects import refuse_unsigned_overrides
 from proxy.front.observe import metrics_app
 from proxy.front.services import SERVICES
 from proxy.metrics import Metrics
@@ -121,3 +125,14 @@ async def test_nosniff_on_the_metrics_port_too(aiohttp_client):
     page, missing = await client.get(METRICS_PATH), await client.get("/elsewhere")
     assert (page.status, missing.status) == (200, 404)
     assert page.headers["X-Content-Type-Options"] == missing.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_response_header_a_signature_leaves_out_is_refused_like_an_anonymous_one():
+    query = {"response-content-type": "text/html", "x-oss-process": "image/resize,w_4"}
+    covered = Identity(CLIENT_KEY, "oss-v1", presigned=True)
+    refuse_unsigned_overrides(query, covered)  # signed: honoured
+    uncovered = Identity(CLIENT_KEY, "oss-v1", presigned=True, unsigned_query=frozenset({"response-content-type"}))
+    with pytest.raises(OssError) as info:
+        refuse_unsigned_overrides(query, uncovered)
+    assert (info.value.status, info.value.code) == (400, "InvalidRequest")
+    assert "response-content-type" in info.value.message
