@@ -1,0 +1,58 @@
+"""Decoded-size accounting: the memory a source costs once decoded, decided from its header.
+
+A few kilobytes can claim gigabytes (a thousand-frame GIF, a WebP canvas far larger than its frames,
+a progressive JPEG whose coefficients libjpeg keeps for the whole image), so the estimate is checked
+against `limits.max_decoded_bytes` before any pixel is allocated, and again as frames are decoded.
+"""
+
+from __future__ import annotations
+
+from PIL import Image
+
+from proxy.errors import image_too_large
+from proxy.limits import Limits
+from proxy.process.image.state import Size
+
+EC_DECODE_TOO_LARGE = "0040-00000012"
+RGBA_BYTES = 4
+# Pillow stores these modes in fewer than four bytes per pixel; every other mode (RGB too) takes four.
+_PACKED_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
+_NORMAL_MODES = frozenset({"L", "LA", "RGB", "RGBA"})
+# Canvases a decoder fills before Pillow copies the picture: libwebp's animation decoder keeps the
+# canvas and the previous one and hands Pillow a copy; libheif and libavif decode into their own buffer.
+_DECODER_CANVASES = {"webp": 3, "heic": 1, "avif": 1}
+# A progressive JPEG: libjpeg's coefficients, two bytes per sample, for every component at full size.
+_COEFFICIENT_BYTES = 2
+# An animation holds its frames plus the decoder's current and previous pictures.
+_ANIMATION_EXTRA_FRAMES = 2
+
+
+def decoded_bytes(image: Image.Image, fmt: str, frames: int, full_size: Size) -> int:
+    """What decoding `image` will hold at its peak: `image.size` is the size it decodes at (a JPEG
+    draft's reduced one), `full_size` the header's."""
+    width, height = image.size
+    if frames > 1:
+        held = width * height * RGBA_BYTES * (frames + _ANIMATION_EXTRA_FRAMES)
+    else:
+        held = width * height * _PACKED_BYTES.get(image.mode, RGBA_BYTES)
+        if image.mode not in _NORMAL_MODES:  # normalising makes a second, four-byte copy
+            held += width * height * RGBA_BYTES
+    held += width * height * RGBA_BYTES * _DECODER_CANVASES.get(fmt, 0)
+    if fmt == "jpg" and image.info.get("progressive"):
+        layers = getattr(image, "layers", len(image.getbands()))
+        held += full_size[0] * full_size[1] * layers * _COEFFICIENT_BYTES
+    return held
+
+
+def check_decoded(held: int, limits: Limits) -> None:
+    """400 ImageTooLarge when decoding would hold more than `limits.max_decoded_bytes`."""
+    if held > limits.max_decoded_bytes:
+        raise image_too_large(
+            f"Decoding the source image would take {held} bytes of memory; at most "
+            f"{limits.max_decoded_bytes} are allowed (limits.max_decoded_bytes).", EC_DECODE_TOO_LARGE,
+        )
+
+
+def frame_bytes(frame: Image.Image) -> int:
+    """The bytes one decoded frame holds, as Pillow stores its mode."""
+    return frame.width * frame.height * _PACKED_BYTES.get(frame.mode, RGBA_BYTES)

@@ -1,0 +1,73 @@
+"""Decoded-size accounting: what a source costs once decoded, refused from its header when over the budget."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from proxy.limits import MB, Limits
+from proxy.process.image.budget import decoded_bytes
+
+from .hostile import many_frames_gif
+from .test_codec import png_header_only
+
+
+def opened(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data))
+
+
+def test_a_still_counts_pillows_bytes_per_pixel(encode):
+    assert decoded_bytes(opened(encode(Image.new("L", (100, 50)), "png")), "png", 1, (100, 50)) == 5_000
+    assert decoded_bytes(opened(encode(Image.new("RGB", (100, 50)), "png")), "png", 1, (100, 50)) == 20_000
+    # a palette image is normalised to RGB: its own byte and then four
+    assert decoded_bytes(opened(encode(Image.new("P", (100, 50)), "png")), "png", 1, (100, 50)) == 25_000
+
+
+def test_an_animation_counts_rgba_frames_and_the_decoders_pictures():
+    gif = opened(many_frames_gif(10, 40))
+    assert decoded_bytes(gif, "gif", 10, gif.size) == 40 * 40 * 4 * (10 + 2)
+
+
+def test_a_webp_canvas_counts_for_every_frame_whatever_its_frames_cover(encode):
+    frames = [Image.new("RGBA", (400, 300), (i * 20, 0, 0, 255)) for i in range(5)]
+    webp = opened(encode(frames[0], "webp", save_all=True, append_images=frames[1:], lossless=True))
+    assert decoded_bytes(webp, "webp", 5, webp.size) == 400 * 300 * 4 * (5 + 2 + 3)
+
+
+def test_a_progressive_jpeg_adds_the_coefficients_of_the_full_size(encode):
+    image = Image.new("RGB", (800, 600), (10, 200, 30))
+    baseline, progressive = opened(encode(image, "jpg")), opened(encode(image, "jpg", progressive=True))
+    assert decoded_bytes(baseline, "jpg", 1, (800, 600)) == 800 * 600 * 4
+    progressive.draft(None, (100, 75))  # a reduced decode still holds every coefficient
+    assert progressive.size == (100, 75)
+    assert decoded_bytes(progressive, "jpg", 1, (800, 600)) == 100 * 75 * 4 + 800 * 600 * 3 * 2
+
+
+def test_a_gif_over_the_budget_is_refused_from_its_header(run, fails):
+    gif = many_frames_gif(50, 100)  # 50 RGBA frames of 100x100 and two more pictures: 2.08 MB
+    assert run("image/format,gif", gif, Limits(max_decoded_bytes=2_080_000)).media_type == "image/gif"
+    error = fails("image/format,gif", gif, Limits(max_decoded_bytes=2_079_999))
+    assert (error.status, error.code, error.ec) == (400, "ImageTooLarge", "0040-00000012")
+    assert "limits.max_decoded_bytes" in error.message
+
+
+def test_a_large_png_still_is_refused_before_its_pixels_are_allocated(fails):
+    error = fails("image/format,png", png_header_only(12_000, 12_000), Limits(max_decoded_bytes=512 * MB))
+    assert (error.code, error.ec) == ("ImageTooLarge", "0040-00000012")
+    assert "limits.max_decoded_bytes" in error.message
+
+
+@pytest.mark.parametrize("fmt", ["heic", "avif"])
+def test_heif_decoders_count_their_own_buffer(encode, fmt):
+    image = opened(encode(Image.new("RGB", (64, 48), "red"), fmt))
+    assert decoded_bytes(image, fmt, 1, image.size) == 64 * 48 * 4 * 2
+
+
+@pytest.mark.parametrize("key", ["max_decoded_bytes", "max_jpeg_scans"])
+def test_the_decode_limits_are_validated_config_keys(key):
+    from proxy.config import ConfigError, parse_config
+
+    assert getattr(parse_config({"limits": {key: 7}}, environ={}).limits, key) == 7
+    assert getattr(parse_config({}, environ={f"OSPREY_LIMITS_{key.upper()}": "9"}).limits, key) == 9
+    with pytest.raises(ConfigError, match=f"limits.{key}"):
+        parse_config({"limits": {key: 0}}, environ={})
