@@ -8,7 +8,7 @@ from PIL import Image
 from proxy.limits import MB, Limits
 from proxy.process.image.budget import decoded_bytes
 
-from .hostile import many_frames_gif
+from .hostile import dotted_gif, many_frames_gif
 from .test_codec import png_header_only
 
 
@@ -71,3 +71,13 @@ def test_the_decode_limits_are_validated_config_keys(key):
     assert getattr(parse_config({}, environ={f"OSPREY_LIMITS_{key.upper()}": "9"}).limits, key) == 9
     with pytest.raises(ConfigError, match=f"limits.{key}"):
         parse_config({"limits": {key: 0}}, environ={})
+
+
+def test_a_thousand_frame_500px_gif_of_25_kb_is_refused_from_its_header(fails, run):
+    gif = dotted_gif(1000, 500)  # exactly at max_frames and max_pixels; a decoder expands every dot to 500x500
+    assert len(gif) < 30_000
+    error = fails("image/format,gif", gif)
+    assert (error.status, error.code, error.ec) == (400, "ImageTooLarge", "0040-00000012")
+    assert "1002000000 bytes" in error.message
+    small = run("image/resize,w_10", dotted_gif(100, 50))
+    assert opened(small.body).n_frames > 1

@@ -1,0 +1,59 @@
+"""Hostile images sent anonymously to a running server: each is a clear 400 in OSS XML, decided before the
+expensive part, and the server answers a normal request straight afterwards (issue 13)."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from ..process.image.hostile import dotted_gif, gps_speed_as_text_jpeg, repeated_scan_jpeg
+from .xml import error_of
+
+
+async def still_serves(client) -> None:
+    resp = await client.get("/photos/red.jpg?x-oss-process=image/resize,w_100")
+    assert resp.status == 200
+    assert Image.open(io.BytesIO(await resp.read())).size == (100, 50)
+
+
+@pytest.mark.parametrize(("name", "data", "limit"), [
+    ("scans.jpg", repeated_scan_jpeg(300), "limits.max_jpeg_scans"),
+    ("forged.jpg", repeated_scan_jpeg(3000, size=(16, 16), claimed=(15000, 15000)), "limits.max_jpeg_scans"),
+    ("frames.gif", dotted_gif(1000, 500), "limits.max_decoded_bytes"),
+])
+async def test_a_source_that_costs_far_more_than_its_bytes_is_refused(make_client, local_root, name, data, limit):
+    (local_root / "photos" / name).write_bytes(data)
+    client = await make_client()
+    resp = await client.get(f"/photos/{name}?x-oss-process=image/resize,w_100")
+    assert resp.status == 400
+    err = await error_of(resp)
+    assert (err["Code"], err["EC"]) == ("ImageTooLarge", "0040-00000012")
+    assert limit in err["Message"]
+    await still_serves(client)
+
+
+async def test_exif_that_cannot_be_rewritten_is_dropped_and_the_image_served(make_client, local_root):
+    (local_root / "photos" / "gps.jpg").write_bytes(gps_speed_as_text_jpeg())
+    client = await make_client()
+    resp = await client.get("/photos/gps.jpg?x-oss-process=image/resize,w_4/format,png")
+    assert resp.status == 200
+    image = Image.open(io.BytesIO(await resp.read()))
+    assert (image.format, image.size) == ("PNG", (4, 4)) and not image.getexif()
+    assert image.convert("RGB").getpixel((2, 2))[0] > 150
+    await still_serves(client)
+
+
+async def test_an_avif_libavif_cannot_find_the_image_of_is_a_400_not_a_500(make_client, local_root):
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(out, "AVIF")
+    damaged = bytearray(out.getvalue())
+    damaged[80] ^= 0x5A  # inside the meta box: Pillow's AVIF plugin raises RuntimeError
+    with pytest.raises(RuntimeError):
+        Image.open(io.BytesIO(bytes(damaged))).load()
+    (local_root / "photos" / "damaged.avif").write_bytes(bytes(damaged))
+    client = await make_client()
+    resp = await client.get("/photos/damaged.avif?x-oss-process=image/resize,w_10")
+    assert resp.status == 400
+    err = await error_of(resp)
+    assert (err["Code"], err["EC"]) == ("BadRequest", "0040-00000005")  # Image.open gives up: not an image it reads
+    await still_serves(client)
