@@ -1,7 +1,8 @@
 """PDF pages with pypdfium2: open with limits, render one page to fit a box, extract text, cut out pages.
 
 Whatever PDFium fails on while the document is open (a page tree whose /Count lies, a page it cannot
-load) is a 400, as a PDF it cannot open is. PDFium is not thread-safe; each worker process runs one job at a time, so no lock is needed here.
+load) is a 400, as a PDF it cannot open is. PDFium is not thread-safe; each worker process runs one
+job at a time, so no lock is needed here.
 """
 
 from __future__ import annotations
