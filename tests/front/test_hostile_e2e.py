@@ -3,10 +3,13 @@ expensive part, and the server answers a normal request straight afterwards (iss
 
 import io
 
+import oss2
 import pytest
 from PIL import Image
 
+from ..process.doc.hostile import count_lies_pdf
 from ..process.image.hostile import dotted_gif, gps_speed_as_text_jpeg, repeated_scan_jpeg
+from .test_doc_e2e import colour_pdf, get
 from .xml import error_of
 
 
@@ -56,4 +59,17 @@ async def test_an_avif_libavif_cannot_find_the_image_of_is_a_400_not_a_500(make_
     assert resp.status == 400
     err = await error_of(resp)
     assert (err["Code"], err["EC"]) == ("BadRequest", "0040-00000005")  # Image.open gives up: not an image it reads
+    await still_serves(client)
+
+
+async def test_a_pdf_whose_page_tree_lies_is_a_400_and_the_next_document_renders(make_client, local_root):
+    (local_root / "vault" / "tree.pdf").write_bytes(count_lies_pdf())
+    (local_root / "vault" / "report.pdf").write_bytes(colour_pdf())
+    client = await make_client()
+    with pytest.raises(oss2.exceptions.ServerError) as info:
+        await get(client, "tree.pdf", "doc/snapshot,page_1")
+    assert (info.value.status, info.value.code) == (400, "BadRequest")
+    assert "damaged" in info.value.message
+    body, media_type = await get(client, "report.pdf", "doc/snapshot,page_2")
+    assert media_type == "image/jpeg" and Image.open(io.BytesIO(body)).size == (417, 625)
     await still_serves(client)
