@@ -44,11 +44,11 @@ def decoded_bytes(image: Image.Image, fmt: str, frames: int, full_size: Size) ->
     return held
 
 
-def check_decoded(held: int, limits: Limits) -> None:
-    """400 ImageTooLarge when decoding would hold more than `limits.max_decoded_bytes`."""
+def check_decoded(held: int, limits: Limits, what: str = "Decoding the source image") -> None:
+    """400 ImageTooLarge when decoding (or `what` else) would hold more than `limits.max_decoded_bytes`."""
     if held > limits.max_decoded_bytes:
         raise image_too_large(
-            f"Decoding the source image would take {held} bytes of memory; at most "
+            f"{what} would take {held} bytes of memory; at most "
             f"{limits.max_decoded_bytes} are allowed (limits.max_decoded_bytes).", EC_DECODE_TOO_LARGE,
         )
 

@@ -161,8 +161,9 @@ def check_jpeg_scans(data: bytes, limits: Limits) -> None:
         )
 
 
-def check_output(size: Size, limits: Limits) -> None:
-    """The limits on an image an action creates (§2: each side ≤ 16 384, ≤ 16 777 216 px)."""
+def check_output(size: Size, limits: Limits, frames: int = 1) -> None:
+    """The limits on an image an action creates (§2: each side ≤ 16 384, ≤ 16 777 216 px); an
+    animation's new RGBA frames also fit `limits.max_decoded_bytes`, as its decoded ones did."""
     width, height = size
     if max(width, height) > limits.max_output_side or width * height > limits.max_output_pixels:
         raise image_too_large(
@@ -170,6 +171,9 @@ def check_output(size: Size, limits: Limits) -> None:
             f"{limits.max_output_side} px and the area at most {limits.max_output_pixels} px.",
             EC_OUTPUT_TOO_LARGE,
         )
+    if frames > 1:
+        held = width * height * budget.RGBA_BYTES * frames
+        budget.check_decoded(held, limits, f"{frames} frames of {width}x{height}")
 
 
 def encode(state: ImageState) -> Output:

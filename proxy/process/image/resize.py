@@ -109,7 +109,7 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     geometry = plan(state.size, args, enlarge=enlarge)
     if geometry == Geometry.whole(state.size):
         return state
-    check_output(geometry.canvas, limits)
+    check_output(geometry.canvas, limits, frames=len(state.frames))
     return state.map_frames(partial(_render, geometry=geometry, logical=state.size, color=args["color"]))
 
 

@@ -81,3 +81,12 @@ def test_a_thousand_frame_500px_gif_of_25_kb_is_refused_from_its_header(fails, r
     assert "1002000000 bytes" in error.message
     small = run("image/resize,w_10", dotted_gif(100, 50))
     assert opened(small.body).n_frames > 1
+
+
+def test_enlarging_an_animation_counts_every_new_frame(encode, run, fails):
+    frames = [Image.new("RGBA", (40, 30), (i * 12, 0, 0, 255)) for i in range(20)]
+    webp = encode(frames[0], "webp", save_all=True, append_images=frames[1:], lossless=True)
+    assert opened(run("image/resize,w_400,limit_0", webp).body).size == (400, 300)
+    error = fails("image/resize,w_4000,limit_0", webp)  # 20 frames of 4000x3000 RGBA: 960 MB
+    assert (error.status, error.code, error.ec) == (400, "ImageTooLarge", "0040-00000012")
+    assert "20 frames of 4000x3000" in error.message and "limits.max_decoded_bytes" in error.message
