@@ -19,19 +19,34 @@ async def still_serves(client) -> None:
     assert Image.open(io.BytesIO(await resp.read())).size == (100, 50)
 
 
-@pytest.mark.parametrize(("name", "data", "limit"), [
-    ("scans.jpg", repeated_scan_jpeg(300), "limits.max_jpeg_scans"),
-    ("forged.jpg", repeated_scan_jpeg(3000, size=(16, 16), claimed=(15000, 15000)), "limits.max_jpeg_scans"),
-    ("frames.gif", dotted_gif(1000, 500), "limits.max_decoded_bytes"),
+@pytest.mark.parametrize(("name", "data", "limits", "limit"), [
+    ("scans.jpg", repeated_scan_jpeg(300), {}, "limits.max_jpeg_scans"),
+    ("forged.jpg", repeated_scan_jpeg(3000, size=(16, 16), claimed=(15000, 15000)), {}, "limits.max_jpeg_scans"),
+    # 25 kB, 1000 frames of 500x500 held as palette frames: 252 MB, over a 200 MiB budget
+    ("frames.gif", dotted_gif(1000, 500), {"max_decoded_bytes": 200 << 20}, "limits.max_decoded_bytes"),
 ])
-async def test_a_source_that_costs_far_more_than_its_bytes_is_refused(make_client, local_root, name, data, limit):
+async def test_a_source_that_costs_far_more_than_its_bytes_is_refused(
+    make_client, local_root, name, data, limits, limit,
+):
     (local_root / "photos" / name).write_bytes(data)
-    client = await make_client()
+    client = await make_client(limits={"workers": 1, **limits})
     resp = await client.get(f"/photos/{name}?x-oss-process=image/resize,w_100")
     assert resp.status == 400
     err = await error_of(resp)
     assert (err["Code"], err["EC"]) == ("ImageTooLarge", "0040-00000012")
     assert limit in err["Message"]
+    await still_serves(client)
+
+
+async def test_a_thousand_frame_gif_within_the_budget_is_served_animated(make_client, local_root):
+    (local_root / "photos" / "dots.gif").write_bytes(dotted_gif(1000, 100))
+    client = await make_client()
+    resp = await client.get("/photos/dots.gif?x-oss-process=image/crop,w_100,h_10")
+    assert resp.status == 200
+    image = Image.open(io.BytesIO(await resp.read()))
+    assert (image.format, image.size, image.n_frames) == ("GIF", (100, 10), 1000)
+    image.seek(999)
+    assert image.convert("RGB").getpixel((99, 9)) == (255, 255, 255)  # the last frame's dot, at (99, 9)
     await still_serves(client)
 
 

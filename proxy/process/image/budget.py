@@ -2,7 +2,9 @@
 
 A few kilobytes can claim gigabytes (a thousand-frame GIF, a WebP canvas far larger than its frames,
 a progressive JPEG whose coefficients libjpeg keeps for the whole image), so the estimate is checked
-against `limits.max_decoded_bytes` before any pixel is allocated, and again as frames are decoded.
+against `limits.max_decoded_bytes` before any pixel is allocated, and again as frames are decoded
+(a GIF's frames are counted as the one-byte palette frames they are held as, until a frame with a
+palette of its own turns out to be RGBA).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ _DECODER_CANVASES = {"webp": 3, "heic": 1, "avif": 1}
 _COEFFICIENT_BYTES = 2
 # An animation holds its frames plus the decoder's current and previous pictures.
 _ANIMATION_EXTRA_FRAMES = 2
+_PALETTE_ANIMATIONS = frozenset({"gif"})
 
 
 def decoded_bytes(image: Image.Image, fmt: str, frames: int, full_size: Size) -> int:
@@ -32,7 +35,8 @@ def decoded_bytes(image: Image.Image, fmt: str, frames: int, full_size: Size) ->
     draft's reduced one), `full_size` the header's."""
     width, height = image.size
     if frames > 1:
-        held = width * height * RGBA_BYTES * (frames + _ANIMATION_EXTRA_FRAMES)
+        per_frame = 1 if fmt in _PALETTE_ANIMATIONS else RGBA_BYTES
+        held = width * height * (per_frame * frames + RGBA_BYTES * _ANIMATION_EXTRA_FRAMES)
     else:
         held = width * height * _PACKED_BYTES.get(image.mode, RGBA_BYTES)
         if image.mode not in _NORMAL_MODES:  # normalising makes a second, four-byte copy

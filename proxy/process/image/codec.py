@@ -18,20 +18,22 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pillow_heif
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import GifImagePlugin, Image, ImageCms, UnidentifiedImageError
 
 from proxy.errors import OssError, image_too_large
 from proxy.limits import Limits
 from proxy.process.image import budget
 from proxy.process.image.jpeg_scans import count_scans
 from proxy.process.image.quality import output_quality
-from proxy.process.image.state import HEADER_ONLY, ImageState, Size, SourceHeader
+from proxy.process.image.state import HEADER_ONLY, ImageState, Size, SourceHeader, workable
 from proxy.process.registry import Output
 
 pillow_heif.register_heif_opener()
 # Pillow's global bomb guard (≈ 179 M px) is stricter than OSS's 250 M px; `check_source` replaces it
 # with the configured limits, applied to the header before anything is decoded.
 Image.MAX_IMAGE_PIXELS = None
+# GIF frames stay P (one byte a pixel) while they share a palette, rather than RGB from the second one.
+GifImagePlugin.LOADING_STRATEGY = GifImagePlugin.LoadingStrategy.RGB_AFTER_DIFFERENT_PALETTE_ONLY
 Image.init()
 
 EC_UNSUPPORTED = "0040-00000005"
@@ -185,7 +187,7 @@ def encode(state: ImageState) -> Output:
             f"WebP output is limited to {WEBP_MAX_SIDE} px per side; the image is "
             f"{state.size[0]}x{state.size[1]}.", EC_WEBP_TOO_LARGE,
         )
-    frames = state.frames if fmt in ANIMATED_FORMATS else state.frames[:1]
+    frames = state.frames if fmt in ANIMATED_FORMATS else (state.frame(),)
     options = _options(state, fmt)
     if len(frames) > 1:
         options |= _animation_options(state, fmt, frames)
@@ -270,7 +272,7 @@ def _load_frames(
     for index in range(count):
         image.seek(index)
         image.load()  # WebP sets a frame's duration only once it is loaded
-        frame = image.convert("RGBA")
+        frame = image.copy() if image.mode == "P" else image.convert("RGBA")
         held += budget.frame_bytes(frame)
         budget.check_decoded(held, limits)
         frames.append(frame)
@@ -361,4 +363,6 @@ def _animation_options(state: ImageState, fmt: str, frames: Sequence[Image.Image
 
 def _cut_out(frame: Image.Image) -> bool:
     """Whether the GIF form of `frame` (alpha cut at half, as `_encodable` does) has transparent pixels."""
+    if frame.mode == "P" and "transparency" in frame.info:
+        frame = workable(frame)
     return frame.mode in ("LA", "RGBA") and frame.getchannel("A").getextrema()[0] < 128

@@ -68,13 +68,14 @@ def many_frames_gif(frames: int, side: int) -> bytes:
     return out.getvalue()
 
 
-def dotted_gif(frames: int, side: int) -> bytes:
+def dotted_gif(frames: int, side: int, transparent: bool = False) -> bytes:
     """A `side`x`side` GIF of `frames` one-pixel frames, written byte by byte: ~25 bytes a frame, each of
-    which a decoder expands to the whole screen."""
+    which a decoder expands to the whole screen. One global palette: black (or transparent), white."""
     screen = b"GIF89a" + struct.pack("<HHBBB", side, side, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
     one_pixel = b"\x02\x02\x4c\x01\x00"  # LZW, code size 2: clear, index 1 (white), end
+    control = b"\x05" if transparent else b"\x04"  # drawn over the previous frame; index 0 transparent
     body = b"".join(
-        b"\x21\xf9\x04\x04" + struct.pack("<H", 4) + b"\x00\x00"  # 40 ms, drawn over the previous frame
+        b"\x21\xf9\x04" + control + struct.pack("<H", 4) + b"\x00\x00"  # 40 ms
         + b"\x2c" + struct.pack("<HHHH", index % side, index // side % side, 1, 1) + b"\x00" + one_pixel
         for index in range(frames)
     )

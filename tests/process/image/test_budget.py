@@ -7,6 +7,7 @@ from PIL import Image
 
 from proxy.limits import MB, Limits
 from proxy.process.image.budget import decoded_bytes
+from proxy.process.image.codec import decode
 
 from .hostile import dotted_gif, many_frames_gif
 from .test_codec import png_header_only
@@ -23,9 +24,9 @@ def test_a_still_counts_pillows_bytes_per_pixel(encode):
     assert decoded_bytes(opened(encode(Image.new("P", (100, 50)), "png")), "png", 1, (100, 50)) == 25_000
 
 
-def test_an_animation_counts_rgba_frames_and_the_decoders_pictures():
+def test_a_gif_counts_palette_frames_and_the_decoders_rgba_pictures():
     gif = opened(many_frames_gif(10, 40))
-    assert decoded_bytes(gif, "gif", 10, gif.size) == 40 * 40 * 4 * (10 + 2)
+    assert decoded_bytes(gif, "gif", 10, gif.size) == 40 * 40 * (10 + 4 * 2)
 
 
 def test_a_webp_canvas_counts_for_every_frame_whatever_its_frames_cover(encode):
@@ -44,9 +45,9 @@ def test_a_progressive_jpeg_adds_the_coefficients_of_the_full_size(encode):
 
 
 def test_a_gif_over_the_budget_is_refused_from_its_header(run, fails):
-    gif = many_frames_gif(50, 100)  # 50 RGBA frames of 100x100 and two more pictures: 2.08 MB
-    assert run("image/format,gif", gif, Limits(max_decoded_bytes=2_080_000)).media_type == "image/gif"
-    error = fails("image/format,gif", gif, Limits(max_decoded_bytes=2_079_999))
+    gif = dotted_gif(50, 100)  # 50 palette frames of 100x100 and two RGBA pictures: 580 kB
+    assert run("image/format,gif", gif, Limits(max_decoded_bytes=580_000)).media_type == "image/gif"
+    error = fails("image/format,gif", gif, Limits(max_decoded_bytes=579_999))
     assert (error.status, error.code, error.ec) == (400, "ImageTooLarge", "0040-00000012")
     assert "limits.max_decoded_bytes" in error.message
 
@@ -73,12 +74,12 @@ def test_the_decode_limits_are_validated_config_keys(key):
         parse_config({"limits": {key: 0}}, environ={})
 
 
-def test_a_thousand_frame_500px_gif_of_25_kb_is_refused_from_its_header(fails, run):
+def test_a_thousand_frame_500px_gif_of_25_kb_is_refused_from_its_header_under_a_lower_budget(fails, run):
     gif = dotted_gif(1000, 500)  # exactly at max_frames and max_pixels; a decoder expands every dot to 500x500
     assert len(gif) < 30_000
-    error = fails("image/format,gif", gif)
+    error = fails("image/format,gif", gif, Limits(max_decoded_bytes=200 * MB))
     assert (error.status, error.code, error.ec) == (400, "ImageTooLarge", "0040-00000012")
-    assert "1002000000 bytes" in error.message
+    assert "252000000 bytes" in error.message  # 1000 palette frames and two RGBA pictures
     small = run("image/resize,w_10", dotted_gif(100, 50))
     assert opened(small.body).n_frames > 1
 
@@ -90,3 +91,30 @@ def test_enlarging_an_animation_counts_every_new_frame(encode, run, fails):
     error = fails("image/resize,w_4000,limit_0", webp)  # 20 frames of 4000x3000 RGBA: 960 MB
     assert (error.status, error.code, error.ec) == (400, "ImageTooLarge", "0040-00000012")
     assert "20 frames of 4000x3000" in error.message and "limits.max_decoded_bytes" in error.message
+
+
+def test_gif_frames_with_palettes_of_their_own_are_counted_as_the_rgb_frames_they_decode_to(run, fails):
+    gif = many_frames_gif(50, 100)  # Pillow writes a local palette per frame: frames 2..50 decode to RGB
+    assert decoded_bytes(opened(gif), "gif", 50, (100, 100)) == 580_000  # what the header tells
+    assert run("image/format,gif", gif, Limits(max_decoded_bytes=2_000_000)).media_type == "image/gif"
+    error = fails("image/format,gif", gif, Limits(max_decoded_bytes=1_000_000))  # refused while decoding
+    assert (error.code, error.ec) == ("ImageTooLarge", "0040-00000012")
+    assert "limits.max_decoded_bytes" in error.message
+
+
+def test_a_global_palette_gif_is_held_as_palette_frames_and_processed_as_before(run):
+    gif = dotted_gif(20, 50, transparent=True)
+    state = decode(gif, Limits())
+    assert {frame.mode for frame in state.frames} == {"P"} and len(state.frames) == 20
+    assert state.frame(5).mode == "RGBA" and state.frame(5).getpixel((5, 0)) == (255, 255, 255, 255)
+    assert state.frame(5).getpixel((6, 0))[3] == 0  # not yet drawn: transparent
+    out = opened(run("image/format,gif", gif).body)
+    assert (out.n_frames, out.info.get("transparency") is not None) == (20, True)
+    out.seek(5)
+    rgba = out.convert("RGBA")
+    assert rgba.getpixel((5, 0)) == (255, 255, 255, 255) and rgba.getpixel((6, 0))[3] == 0
+    cropped = opened(run("image/crop,w_30,h_30", gif).body)
+    assert (cropped.size, cropped.n_frames) == ((30, 30), 20)
+    still = opened(run("image/format,png", gif).body)
+    assert still.mode == "RGBA" and still.getpixel((0, 0)) == (255, 255, 255, 255)
+    assert run("image/average-hue", gif).media_type.startswith("application/json")
