@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from ..process.doc.hostile import count_lies_pdf
-from ..process.image.hostile import dotted_gif, gps_speed_as_text_jpeg, repeated_scan_jpeg
+from ..process.image.hostile import big_canvas_webp, dotted_gif, gps_speed_as_text_jpeg, repeated_scan_jpeg
 from .test_doc_e2e import colour_pdf, get
 from .xml import error_of
 
@@ -24,6 +24,7 @@ async def still_serves(client) -> None:
     ("forged.jpg", repeated_scan_jpeg(3000, size=(16, 16), claimed=(15000, 15000)), {}, "limits.max_jpeg_scans"),
     # 25 kB, 1000 frames of 500x500 held as palette frames: 252 MB, over a 200 MiB budget
     ("frames.gif", dotted_gif(1000, 500), {"max_decoded_bytes": 200 << 20}, "limits.max_decoded_bytes"),
+    ("canvas.webp", big_canvas_webp(3, (8000, 8000)), {}, "limits.max_decoded_bytes"),
 ])
 async def test_a_source_that_costs_far_more_than_its_bytes_is_refused(
     make_client, local_root, name, data, limits, limit,

@@ -80,3 +80,42 @@ def dotted_gif(frames: int, side: int, transparent: bool = False) -> bytes:
         for index in range(frames)
     )
     return screen + body + b"\x3b"
+
+
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    return kind + struct.pack("<I", len(payload)) + payload + b"\x00" * (len(payload) % 2)
+
+
+def big_canvas_webp(frames: int, canvas: tuple[int, int]) -> bytes:
+    """An animated WebP of `frames` one-pixel frames on a `canvas`-sized canvas, written chunk by chunk:
+    a few bytes a frame, each of which libwebp composites onto the whole canvas."""
+    out = io.BytesIO()
+    Image.new("RGBA", (1, 1), (255, 0, 0, 255)).save(out, "WEBP", lossless=True)
+    still = out.getvalue()
+    vp8l = still[still.index(b"VP8L"):]
+
+    def u24(value: int) -> bytes:
+        return value.to_bytes(3, "little")
+
+    vp8x = _chunk(b"VP8X", bytes([0x12, 0, 0, 0]) + u24(canvas[0] - 1) + u24(canvas[1] - 1))  # animation, alpha
+    anim = _chunk(b"ANIM", b"\x00\x00\x00\x00" + struct.pack("<H", 0))
+    anmf = b"".join(
+        _chunk(b"ANMF", u24(index % (canvas[0] // 2)) + u24(0) + u24(0) + u24(0) + u24(40) + b"\x00" + vp8l)
+        for index in range(frames)
+    )
+    body = b"WEBP" + vp8x + anim + anmf
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def looping_tiff() -> bytes:
+    """A three-page TIFF (red, green, blue) whose last page points back at the first."""
+    pages = [Image.new("RGB", (20, 10), colour) for colour in ("red", "green", "blue")]
+    out = io.BytesIO()
+    pages[0].save(out, "TIFF", save_all=True, append_images=pages[1:])
+    data = bytearray(out.getvalue())
+    first = offset = struct.unpack("<I", data[4:8])[0]
+    while offset:
+        next_at = offset + 2 + 12 * struct.unpack("<H", data[offset:offset + 2])[0]
+        offset = struct.unpack("<I", data[next_at:next_at + 4])[0]
+    data[next_at:next_at + 4] = struct.pack("<I", first)
+    return bytes(data)

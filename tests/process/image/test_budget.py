@@ -9,7 +9,7 @@ from proxy.limits import MB, Limits
 from proxy.process.image.budget import decoded_bytes
 from proxy.process.image.codec import decode
 
-from .hostile import dotted_gif, many_frames_gif
+from .hostile import big_canvas_webp, dotted_gif, many_frames_gif
 from .test_codec import png_header_only
 
 
@@ -118,3 +118,13 @@ def test_a_global_palette_gif_is_held_as_palette_frames_and_processed_as_before(
     still = opened(run("image/format,png", gif).body)
     assert still.mode == "RGBA" and still.getpixel((0, 0)) == (255, 255, 255, 255)
     assert run("image/average-hue", gif).media_type.startswith("application/json")
+
+
+def test_a_200_byte_webp_whose_canvas_dwarfs_its_frames_is_refused_from_its_header(fails, render):
+    webp = big_canvas_webp(3, (8000, 8000))  # 192 M px, within max_pixels; 2 GB once composited
+    assert len(webp) < 300
+    error = fails("image/resize,w_100", webp)
+    assert (error.status, error.code, error.ec) == (400, "ImageTooLarge", "0040-00000012")
+    assert "limits.max_decoded_bytes" in error.message
+    small = render("image/format,png", big_canvas_webp(3, (300, 200)))
+    assert small.size == (300, 200) and small.getpixel((0, 0)) == (255, 0, 0, 255)

@@ -14,7 +14,7 @@ from proxy.process.image.codec import decode, estimate_jpeg_quality
 from proxy.process.image.codec import encode as encode_state
 from proxy.process.image.state import ImageState
 
-from .hostile import gps_speed_as_text_exif, gps_speed_as_text_jpeg
+from .hostile import gps_speed_as_text_exif, gps_speed_as_text_jpeg, looping_tiff
 
 FORMATS = ["jpg", "png", "webp", "gif", "bmp", "tiff", "heic", "avif"]
 MEDIA_TYPES = {
@@ -191,3 +191,8 @@ def test_a_decoder_runtime_error_is_the_corrupt_source_code(monkeypatch, encode)
         decode(source, Limits())
     assert (info.value.status, info.value.code, info.value.ec) == (400, "BadRequest", "0040-00000005")
     assert "decoder gave up" in info.value.message
+
+
+def test_a_tiff_whose_page_chain_loops_is_read_as_its_first_page(render, run):
+    assert render("image/resize,w_10", looping_tiff()).convert("RGB").getpixel((5, 2))[0] > 200
+    assert b'"FrameCount": {"value": "1"}' in run("image/info", looping_tiff()).body
