@@ -4,7 +4,8 @@ Decoding: `Image.open` reads only the header, so dimensions, frame count, a JPEG
 memory decoding will take are checked against `Limits` before any pixel is allocated; whatever a
 decoder raises on a hostile file is a 400, never a 500, and metadata that cannot be read or rewritten
 is dropped rather than failing the request. Frames are normalised to L, LA, RGB or RGBA (all frames of
-an animation to RGBA). JPEGs are decoded at a reduced DCT scale when the chain only shrinks.
+an animation to RGBA, except a GIF's palette frames, held as they are until an action reads them).
+JPEGs are decoded at a reduced DCT scale when the chain only shrinks.
 Encoding: the target format's rules (alpha on white for JPG, quality for lossy formats, progressive
 JPG), keeping the source's ICC profile and EXIF (EXIF only while it fits one JPEG APP1 segment,
 so the Orientation tag keeps describing the pixels just as it did in the source).
