@@ -9,6 +9,8 @@ palette of its own turns out to be RGBA).
 
 from __future__ import annotations
 
+import math
+
 from PIL import Image
 
 from proxy.errors import image_too_large
@@ -23,7 +25,7 @@ _NORMAL_MODES = frozenset({"L", "LA", "RGB", "RGBA"})
 # Canvases a decoder fills before Pillow copies the picture: libwebp's animation decoder keeps the
 # canvas and the previous one and hands Pillow a copy; libheif and libavif decode into their own buffer.
 _DECODER_CANVASES = {"webp": 3, "heic": 1, "avif": 1}
-# A progressive JPEG: libjpeg's coefficients, two bytes per sample, for every component at full size.
+# A progressive JPEG: libjpeg's coefficients, two bytes per sample of every component, for the whole image.
 _COEFFICIENT_BYTES = 2
 # An animation holds its frames plus the decoder's current and previous pictures.
 _ANIMATION_EXTRA_FRAMES = 2
@@ -43,9 +45,16 @@ def decoded_bytes(image: Image.Image, fmt: str, frames: int, full_size: Size) ->
             held += width * height * RGBA_BYTES
     held += width * height * RGBA_BYTES * _DECODER_CANVASES.get(fmt, 0)
     if fmt == "jpg" and image.info.get("progressive"):
-        layers = getattr(image, "layers", len(image.getbands()))
-        held += full_size[0] * full_size[1] * layers * _COEFFICIENT_BYTES
+        held += math.ceil(full_size[0] * full_size[1] * _samples_per_pixel(image) * _COEFFICIENT_BYTES)
     return held
+
+
+def _samples_per_pixel(image: Image.Image) -> float:
+    """A JPEG's samples per pixel over its components, subsampled ones counted at their share (4:2:0: 1.5)."""
+    components = getattr(image, "layer", None) or [(0, 1, 1, 0)] * len(image.getbands())
+    widest = max(horizontal for _, horizontal, _, _ in components) or 1
+    tallest = max(vertical for _, _, vertical, _ in components) or 1
+    return sum(horizontal * vertical for _, horizontal, vertical, _ in components) / (widest * tallest)
 
 
 def check_decoded(held: int, limits: Limits, what: str = "Decoding the source image") -> None:

@@ -41,7 +41,10 @@ def test_a_progressive_jpeg_adds_the_coefficients_of_the_full_size(encode):
     assert decoded_bytes(baseline, "jpg", 1, (800, 600)) == 800 * 600 * 4
     progressive.draft(None, (100, 75))  # a reduced decode still holds every coefficient
     assert progressive.size == (100, 75)
-    assert decoded_bytes(progressive, "jpg", 1, (800, 600)) == 100 * 75 * 4 + 800 * 600 * 3 * 2
+    # 4:2:0, Pillow's default: a full-size luma plane and two quarter-size chroma planes, 2 bytes a sample
+    assert decoded_bytes(progressive, "jpg", 1, (800, 600)) == 100 * 75 * 4 + 800 * 600 * 1.5 * 2
+    unsampled = opened(encode(image, "jpg", progressive=True, subsampling=0))
+    assert decoded_bytes(unsampled, "jpg", 1, (800, 600)) == 800 * 600 * 4 + 800 * 600 * 3 * 2
 
 
 def test_a_gif_over_the_budget_is_refused_from_its_header(run, fails):
