@@ -15,7 +15,6 @@ from PIL import Image
 
 from proxy.errors import image_too_large
 from proxy.limits import Limits
-from proxy.process.image.state import Size
 
 EC_DECODE_TOO_LARGE = "0040-00000012"
 RGBA_BYTES = 4
@@ -32,7 +31,7 @@ _ANIMATION_EXTRA_FRAMES = 2
 _PALETTE_ANIMATIONS = frozenset({"gif"})
 
 
-def decoded_bytes(image: Image.Image, fmt: str, frames: int, full_size: Size) -> int:
+def decoded_bytes(image: Image.Image, fmt: str, frames: int, full_size: tuple[int, int]) -> int:
     """What decoding `image` will hold at its peak: `image.size` is the size it decodes at (a JPEG
     draft's reduced one), `full_size` the header's."""
     width, height = image.size
@@ -59,10 +58,15 @@ def _samples_per_pixel(image: Image.Image) -> float:
 
 def check_decoded(held: int, limits: Limits, what: str = "Decoding the source image") -> None:
     """400 ImageTooLarge when decoding (or `what` else) would hold more than `limits.max_decoded_bytes`."""
-    if held > limits.max_decoded_bytes:
+    check_bytes(held, limits.max_decoded_bytes, what)
+
+
+def check_bytes(held: int, allowed: int, what: str) -> None:
+    """`check_decoded` against a budget already read from the limits (an `ImageState` carries it)."""
+    if held > allowed:
         raise image_too_large(
             f"{what} would take {held} bytes of memory; at most "
-            f"{limits.max_decoded_bytes} are allowed (limits.max_decoded_bytes).", EC_DECODE_TOO_LARGE,
+            f"{allowed} are allowed (limits.max_decoded_bytes).", EC_DECODE_TOO_LARGE,
         )
 
 

@@ -131,6 +131,7 @@ def _decode(image: Image.Image, fmt: str, data: bytes, limits: Limits, needed: N
         exif=_exif(image),
         icc=icc or None,
         header=header,
+        max_bytes=limits.max_decoded_bytes,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from PIL import Image
 
+from proxy.process.image import budget
 from proxy.process.registry import Output
 
 Size = tuple[int, int]
@@ -49,6 +50,8 @@ class ImageState:
     An animated GIF's frames are held as decoded, in P mode (one byte a pixel rather than RGBA's four),
     until an action reads them: `frame`, `map_frames` and `first_frame` hand out L, LA, RGB or RGBA.
     `resources` are the other objects of the bucket the chain reads (image watermarks), by key.
+    `max_bytes` bounds the frames `map_frames` makes (limits.max_decoded_bytes, set by decode): an
+    action on a thousand held palette frames makes a thousand RGBA ones.
     """
 
     frames: tuple[Image.Image, ...]
@@ -65,6 +68,7 @@ class ImageState:
     output: Output | None = None
     header: SourceHeader | None = None
     resources: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    max_bytes: int | None = None
 
     @property
     def animated(self) -> bool:
@@ -81,8 +85,15 @@ class ImageState:
         return workable(self.frames[index])
 
     def map_frames(self, fn: Callable[[Image.Image], Image.Image]) -> ImageState:
-        """Apply `fn` to every frame, keeping each frame's duration."""
-        return self.with_frames([fn(workable(frame)) for frame in self.frames])
+        """Apply `fn` to every frame, keeping each frame's duration; 400 once the new frames outgrow
+        `max_bytes`, checked as they are made."""
+        frames, held = [], 0
+        for frame in self.frames:
+            frames.append(fn(workable(frame)))
+            held += budget.frame_bytes(frames[-1])
+            if self.max_bytes is not None:
+                budget.check_bytes(held, self.max_bytes, f"The {len(self.frames)} frames this action makes")
+        return self.with_frames(frames)
 
     def first_frame(self) -> ImageState:
         """A still image of the first frame (what OSS returns for e.g. `resize,p_` on a GIF)."""

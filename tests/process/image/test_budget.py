@@ -131,3 +131,13 @@ def test_a_200_byte_webp_whose_canvas_dwarfs_its_frames_is_refused_from_its_head
     assert "limits.max_decoded_bytes" in error.message
     small = render("image/format,png", big_canvas_webp(3, (300, 200)))
     assert small.size == (300, 200) and small.getpixel((0, 0)) == (255, 0, 0, 255)
+
+
+def test_an_action_on_held_palette_frames_counts_the_rgba_frames_it_makes(run, fails):
+    gif = dotted_gif(200, 200)  # 8 MB held as palette frames, 32 MB as RGBA
+    limits = Limits(max_decoded_bytes=20 * MB)
+    assert opened(run("image/format,gif", gif, limits).body).n_frames == 200
+    error = fails("image/bright,50", gif, limits)
+    assert (error.status, error.code, error.ec) == (400, "ImageTooLarge", "0040-00000012")
+    assert "The 200 frames this action makes" in error.message and "limits.max_decoded_bytes" in error.message
+    assert opened(run("image/bright,50", gif, Limits(max_decoded_bytes=40 * MB)).body).n_frames == 200
