@@ -166,8 +166,7 @@ def check_jpeg_scans(data: bytes, limits: Limits) -> None:
 
 
 def check_output(size: Size, limits: Limits, frames: int = 1) -> None:
-    """The limits on an image an action creates (§2: each side ≤ 16 384, ≤ 16 777 216 px); an
-    animation's new RGBA frames also fit `limits.max_decoded_bytes`, as its decoded ones did."""
+    """The limits on an image an action creates (§2: each side ≤ 16 384, ≤ 16 777 216 px)."""
     width, height = size
     if max(width, height) > limits.max_output_side or width * height > limits.max_output_pixels:
         raise image_too_large(
@@ -175,7 +174,7 @@ def check_output(size: Size, limits: Limits, frames: int = 1) -> None:
             f"{limits.max_output_side} px and the area at most {limits.max_output_pixels} px.",
             EC_OUTPUT_TOO_LARGE,
         )
-    if frames > 1:
+    if frames > 1:  # an animation's new RGBA frames fit the memory its decoded ones had to
         held = width * height * budget.RGBA_BYTES * frames
         budget.check_decoded(held, limits, f"{frames} frames of {width}x{height}")
 
