@@ -155,17 +155,7 @@ def check_source(size: Size, frames: int, limits: Limits) -> None:
         )
 
 
-def check_jpeg_scans(data: bytes, limits: Limits) -> None:
-    """400 before decoding a JPEG with more scans than `limits.max_jpeg_scans` (each costs a full pass)."""
-    scans = count_scans(data, stop_after=limits.max_jpeg_scans)
-    if scans > limits.max_jpeg_scans:
-        raise image_too_large(
-            f"The source JPEG has more than {limits.max_jpeg_scans} scans; at most {limits.max_jpeg_scans} "
-            "are allowed (limits.max_jpeg_scans).", EC_DECODE_TOO_LARGE,
-        )
-
-
-def check_output(size: Size, limits: Limits, frames: int = 1) -> None:
+def check_output(size: Size, limits: Limits) -> None:
     """The limits on an image an action creates (§2: each side ≤ 16 384, ≤ 16 777 216 px)."""
     width, height = size
     if max(width, height) > limits.max_output_side or width * height > limits.max_output_pixels:
@@ -174,9 +164,25 @@ def check_output(size: Size, limits: Limits, frames: int = 1) -> None:
             f"{limits.max_output_side} px and the area at most {limits.max_output_pixels} px.",
             EC_OUTPUT_TOO_LARGE,
         )
-    if frames > 1:  # an animation's new RGBA frames fit the memory its decoded ones had to
-        held = width * height * budget.RGBA_BYTES * frames
-        budget.check_decoded(held, limits, f"{frames} frames of {width}x{height}")
+
+
+def check_output_frames(size: Size, frames: int, limits: Limits) -> None:
+    """`check_output`, and the `frames` RGBA frames about to be made (every one of an animation's) fit
+    `limits.max_decoded_bytes`, as the decoded ones had to."""
+    check_output(size, limits)
+    width, height = size
+    held = width * height * budget.RGBA_BYTES * frames
+    budget.check_decoded(held, limits, f"{frames} frames of {width}x{height}")
+
+
+def check_jpeg_scans(data: bytes, limits: Limits) -> None:
+    """400 before decoding a JPEG with more scans than `limits.max_jpeg_scans` (each costs a full pass)."""
+    scans = count_scans(data, stop_after=limits.max_jpeg_scans)
+    if scans > limits.max_jpeg_scans:
+        raise image_too_large(
+            f"The source JPEG has more than {limits.max_jpeg_scans} scans; at most {limits.max_jpeg_scans} "
+            "are allowed (limits.max_jpeg_scans).", EC_DECODE_TOO_LARGE,
+        )
 
 
 def encode(state: ImageState) -> Output:
