@@ -24,6 +24,7 @@ from PIL import GifImagePlugin, Image, ImageCms, UnidentifiedImageError
 from proxy.errors import OssError, image_too_large
 from proxy.limits import Limits
 from proxy.process.image import budget
+from proxy.process.image.gif_frames import count_frames
 from proxy.process.image.jpeg_scans import count_scans
 from proxy.process.image.quality import output_quality
 from proxy.process.image.state import HEADER_ONLY, ImageState, Size, SourceHeader, workable
@@ -104,6 +105,8 @@ def decode(data: bytes, limits: Limits, needed: NeededSize | None = None) -> Ima
 
 
 def _decode(image: Image.Image, fmt: str, data: bytes, limits: Limits, needed: NeededSize | None) -> ImageState:
+    if fmt == "gif":
+        check_gif_frames(data, limits)
     frame_count = _frame_count(image, fmt)
     check_source(image.size, frame_count, limits)
     size = image.size
@@ -173,6 +176,15 @@ def check_output_frames(size: Size, frames: int, limits: Limits) -> None:
     width, height = size
     held = width * height * budget.RGBA_BYTES * frames
     budget.check_decoded(held, limits, f"{frames} frames of {width}x{height}")
+
+
+def check_gif_frames(data: bytes, limits: Limits) -> None:
+    """400 for a GIF of more than `limits.max_frames` frames, found without walking all of them."""
+    if count_frames(data, stop_after=limits.max_frames) > limits.max_frames:
+        raise image_too_large(
+            f"The source GIF has more than {limits.max_frames} frames; at most {limits.max_frames} are "
+            "allowed (limits.max_frames).", EC_DECODE_TOO_LARGE,
+        )
 
 
 def check_jpeg_scans(data: bytes, limits: Limits) -> None:
