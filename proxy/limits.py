@@ -18,6 +18,11 @@ class Limits:
     max_output_side: int = 16_384
     max_output_pixels: int = 16_777_216
     max_chain: int = 20
+    max_jpeg_scans: int = 64
+    """Scans (SOS markers) a JPEG may have: libjpeg decodes each over the whole image, so a small file
+    repeating one scan thousands of times would hold a worker for minutes."""
+    max_decoded_bytes: int = 512 * MB
+    """Memory one image job may decode into: pixels * bytes per pixel * frames held, decoders' own buffers."""
     max_media_source_bytes: int = 100 * MB
     """Largest video/audio source: videos outgrow images' 20 MiB, but the whole object sits in memory."""
     max_range_reads: int = 8

@@ -1,6 +1,8 @@
 """PDF pages with pypdfium2: open with limits, render one page to fit a box, extract text, cut out pages.
 
-PDFium is not thread-safe; each worker process runs one job at a time, so no lock is needed here.
+Whatever PDFium fails on while the document is open (a page tree whose /Count lies, a page it cannot
+load) is a 400, as a PDF it cannot open is. PDFium is not thread-safe; each worker process runs one
+job at a time, so no lock is needed here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from proxy.errors import bad_request, invalid_argument
 from proxy.limits import Limits
 
 POINTS_PER_INCH = 72
+# A rendered page is PDFium's 4-byte bitmap plus Pillow's RGB copy (also 4 bytes a pixel).
+RENDER_BYTES_PER_PIXEL = 8
 MAX_TEXT_RUNS = 2_000  # per page, for a preview's text layer
 
 # Box = (width, height) in pixels; a Rect is (left, bottom, right, top) in PDF points.
@@ -38,7 +42,8 @@ class TextRun:
 
 @contextmanager
 def open_pdf(data: bytes, limits: Limits) -> Iterator[pdfium.PdfDocument]:
-    """The parsed PDF, closed afterwards; 400 when it is not a readable PDF or has too many pages."""
+    """The parsed PDF, closed afterwards; 400 when it is not a readable PDF or has too many pages, and
+    when PDFium fails on it inside the block."""
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -52,6 +57,8 @@ def open_pdf(data: bytes, limits: Limits) -> Iterator[pdfium.PdfDocument]:
                 "(limits.doc_max_pages)."
             )
         yield document
+    except pdfium.PdfiumError as exc:
+        raise bad_request(f"The document is damaged: a page or its contents cannot be read ({exc}).") from None
     finally:
         document.close()
 
@@ -71,8 +78,12 @@ def render(document: pdfium.PdfDocument, index: int, box: Box, dpi: int) -> Imag
 
 
 def fit_pixels(limits: Limits) -> Box:
-    """The largest box a rendered page may fill: OSS's output side limit, shrunk to the pixel limit."""
-    side = min(limits.max_output_side, math.isqrt(limits.max_output_pixels))
+    """The largest box a rendered page may fill: OSS's output side limit, shrunk to the pixel limit
+    and to the memory one job may decode into."""
+    side = min(
+        limits.max_output_side, math.isqrt(limits.max_output_pixels),
+        math.isqrt(limits.max_decoded_bytes // RENDER_BYTES_PER_PIXEL),
+    )
     return side, side
 
 

@@ -35,7 +35,7 @@ def mean_colour(frame: Image.Image) -> tuple[int, int, int]:
 
 
 def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
-    red, green, blue = mean_colour(state.frames[0])
+    red, green, blue = mean_colour(state.frame())
     return replace(state, output=jsonbody.output({"RGB": f"0x{red:02x}{green:02x}{blue:02x}"}))
 
 

@@ -49,7 +49,7 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
         raise bad_request(
             f"blindwatermark needs an image at least {MIN_SIDE} x {MIN_SIDE} px; this one is {width} x {height}."
         )
-    state = state.with_frames([_marked(state.frames[0], decode_b64(args["content"]), args["s"])])
+    state = state.with_frames([_marked(state.frame(), decode_b64(args["content"]), args["s"])])
     if state.target_format == "jpg":
         state = replace(state, quality=Quality(args["q"], relative=False), source_quality=None)
     return state

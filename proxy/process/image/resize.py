@@ -21,7 +21,7 @@ from typing import Any
 from PIL import Image, ImageColor
 
 from proxy.limits import Limits
-from proxy.process.image.codec import check_output
+from proxy.process.image.codec import check_output_frames
 from proxy.process.image.state import ImageState, Size
 from proxy.process.params import Param, check_required, choice_param, hex_color, int_param, invalid
 from proxy.process.registry import ActionSpec
@@ -109,7 +109,7 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     geometry = plan(state.size, args, enlarge=enlarge)
     if geometry == Geometry.whole(state.size):
         return state
-    check_output(geometry.canvas, limits)
+    check_output_frames(geometry.canvas, len(state.frames), limits)
     return state.map_frames(partial(_render, geometry=geometry, logical=state.size, color=args["color"]))
 
 
