@@ -230,3 +230,23 @@ def test_what_aiohttp_refuses_before_any_route_is_oss_xml_without_echo(osprey):
         assert error.findtext("Code") == "InvalidRequest" and error.findtext("RequestId") == headers["x-oss-request-id"]
         assert b"QZX" not in body
     assert "Traceback" not in server.log.read_text()
+
+
+def test_a_request_without_host_is_served_without_a_dns_lookup(osprey) -> None:
+    """HTTP/1.0 needs no Host header; aiohttp would then ask socket.getfqdn() (blocking DNS on the event loop).
+    The request is taken to name the address it reached, which the error's HostId shows."""
+    server = osprey()
+
+    def fetch(path: str) -> bytes:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        return answer
+
+    assert fetch("/photos/small.txt").startswith(b"HTTP/1.0 200")
+    missing = fetch("/photos/missing.txt")
+    assert missing.startswith(b"HTTP/1.0 404")
+    body = ET.fromstring(missing.partition(b"\r\n\r\n")[2])
+    assert body.findtext("HostId") == f"127.0.0.1:{server.port}" != socket.getfqdn()

@@ -79,6 +79,9 @@ def _noting_headers(handler: Handler) -> Handler:
 
     async def handle(request: web.BaseRequest) -> web.StreamResponse:
         cast(GuardedHandler, request.protocol).request_started(request)
+        if "Host" not in request.headers:
+            # aiohttp's `request.host` would be socket.getfqdn(), a blocking DNS lookup on the loop, per request.
+            request = request.clone(host=_socket_host(request))
         try:
             return await handler(request)  # type: ignore[arg-type]
         except web.HTTPException as exc:
@@ -90,13 +93,17 @@ def _noting_headers(handler: Handler) -> Handler:
 
 def _refusal(request: web.BaseRequest, err: OssError) -> web.Response:
     """`err` in OSS XML for a request no route saw; the host named is the socket's, never a header's echo."""
-    sockname = request.transport.get_extra_info("sockname") if request.transport is not None else None
-    host = f"{sockname[0]}:{sockname[1]}" if isinstance(sockname, tuple) else ""
     request_id = request[REQUEST_ID] = new_request_id()
-    response = web.Response(status=err.status, body=error_xml(err, request_id, host),
+    response = web.Response(status=err.status, body=error_xml(err, request_id, _socket_host(request)),
                             headers={"Content-Type": "application/xml"})
     stamp(request, response)  # type: ignore[arg-type]
     return response
+
+
+def _socket_host(request: web.BaseRequest) -> str:
+    """The address the client reached, as `host:port`: what a request that names no host is taken to mean."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport is not None else None
+    return f"{sockname[0]}:{sockname[1]}" if isinstance(sockname, tuple) else ""
 
 
 class GuardedHandler(web.RequestHandler):
