@@ -1,0 +1,232 @@
+"""Defuse what makes an office file pull in content from outside itself, before LibreOffice reads it.
+
+The sandbox (`sandbox`) is what keeps the host's files out of reach; this is the second wall, so that a
+document never even asks for them:
+- RTF: fields whose command is INCLUDEPICTURE, INCLUDETEXT, INCLUDE, LINK, IMPORT, DDE or DDEAUTO lose
+  their command (LibreOffice then shows the result the file carries), and linked objects become embedded.
+- OOXML (docx, xlsx, pptx): relationships with TargetMode="External" are dropped, except hyperlinks to
+  http(s) or mailto, and the same fields lose their command in `instrText` and `fldSimple`.
+- ODF: `href`s that leave the package (a URL, an absolute path, `..`) are emptied, except on links.
+Matching is by local name, whatever namespace prefix the file declares, and field commands are read
+after entities, CDATA, RTF escapes and run splits, so spelling a keyword oddly does not get it through.
+Binary Office files (doc, xls, ppt) are left as they are: only the sandbox confines them.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+
+FIELDS = frozenset({"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK", "IMPORT", "DDE", "DDEAUTO"})
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
+_HYPERLINK = "/hyperlink"
+_KEYWORD = re.compile(r"\s*([A-Za-z]+)")
+
+
+def neutralise(data: bytes) -> bytes:
+    """`data` with external content defused, by its container; unchanged when there is nothing to defuse."""
+    if data.startswith(b"{\\rtf"):
+        return _rtf(data)
+    if data.startswith(b"PK\x03\x04"):
+        return _package(data)
+    return data
+
+
+def _dangerous(command: str) -> bool:
+    keyword = _KEYWORD.match(command)
+    return keyword is not None and keyword.group(1).upper() in FIELDS
+
+
+# RTF -------------------------------------------------------------------------------------------------
+
+_RTF_TOKEN = re.compile(rb"\\'([0-9a-fA-F]{2})|\\u(-?\d+) ?|\\([a-zA-Z]+)(-?\d+)? ?|\\(.)|([{}])|([^\\{}]+)", re.S)
+_LINKED_OBJECT = re.compile(rb"\\obj(?:aut)?link(?![a-zA-Z])")
+_COMMAND_CHARS = 256  # a field's keyword comes first; past this much text it is no keyword LibreOffice knows
+
+
+class _Group:
+    """An RTF group being read; `field` is the innermost \\fldinst group it lies in, if any."""
+
+    def __init__(self, field: _Group | None) -> None:
+        self.field = field
+        self.start = 0
+        self.text: list[str] = []
+        self.size = 0
+
+    def add(self, text: str) -> None:
+        if self.size < _COMMAND_CHARS:
+            self.text.append(text)
+            self.size += len(text)
+
+
+def _rtf(data: bytes) -> bytes:
+    """Empty each dangerous \\fldinst group and turn \\objlink / \\objautlink into \\objemb (one pass)."""
+    if b"fldinst" not in data and b"link" not in data:
+        return data
+    groups = [_Group(None)]
+    cuts = []
+    pos, skip, stand_ins = 0, 0, 1
+    while (token := _RTF_TOKEN.match(data, pos)) is not None:
+        pos = token.end()
+        hexa, uni, word, number, _symbol, brace, plain = token.groups()
+        field = groups[-1].field
+        if brace == b"{":
+            groups.append(_Group(field))
+        elif brace == b"}" and len(groups) > 1:
+            group = groups.pop()
+            if group.field is group and _dangerous("".join(group.text)):
+                cuts.append((group.start, token.start()))
+        elif word == b"fldinst":
+            groups[-1].field, groups[-1].start = groups[-1], pos
+        elif word == b"bin":
+            pos += max(0, int(number or 0))  # raw bytes, braces included, are no markup
+        elif word == b"uc":
+            stand_ins = max(0, int(number or 0))
+        elif field is None:
+            continue
+        elif uni is not None:
+            field.add(chr(int(uni) % 0x10000))
+            skip = stand_ins  # the ANSI stand-ins that follow \\uN
+        elif hexa is not None:
+            if skip:
+                skip -= 1
+            else:
+                field.add(chr(int(hexa, 16)))
+        elif plain is not None:
+            chunk = plain.decode("latin-1").replace("\r", "").replace("\n", "")  # RTF ignores line breaks
+            field.add(chunk[skip:])
+            skip = max(0, skip - len(chunk))
+    # groups left open at the end: LibreOffice reads the field all the same
+    cuts += [(group.start, len(data)) for group in groups if group.field is group and _dangerous("".join(group.text))]
+    out, last = [], 0
+    for start, end in sorted(cuts):
+        if start >= last:
+            out += [data[last:start], b" "]
+            last = end
+    out.append(data[last:])
+    return _LINKED_OBJECT.sub(rb"\\objemb", b"".join(out))
+
+
+# Zipped packages (OOXML, ODF) ------------------------------------------------------------------------
+
+_TAG = re.compile(r"<(?:[\w.-]+:)?([\w.-]+)((?:\s+[^>]*?)?)(/?)>", re.S)
+_ATTRIBUTE = re.compile(r"((?:[\w.-]+:)?([\w.-]+))\s*=\s*(\"[^\"]*\"|'[^']*')", re.S)
+_FIELD_TOKEN = re.compile(
+    r"<(?:[\w.-]+:)?fldChar\b[^>]*?fldCharType\s*=\s*[\"'](begin|separate|end)[\"'][^>]*>"
+    r"|(<(?:[\w.-]+:)?instrText\b[^>]*?(?<!/)>)(.*?)(</(?:[\w.-]+:)?instrText\s*>)",
+    re.S,
+)
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+
+
+def _package(data: bytes) -> bytes:
+    """The zip with every XML member defused; the original bytes when no member changed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [(info, archive.read(info)) for info in archive.infolist()]
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, RuntimeError):
+        return data  # LibreOffice will refuse it too, with the 400 that says so
+    changed = False
+    rewritten = []
+    for info, content in members:
+        new = _member(info.filename, content)
+        changed |= new is not content
+        rewritten.append((info, new))
+    if not changed:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info, content in rewritten:
+            archive.writestr(info, content)
+    return out.getvalue()
+
+
+def _member(name: str, content: bytes) -> bytes:
+    """One member, defused when it is XML that could reach outside; the same object when unchanged."""
+    if not name.endswith((".xml", ".rels")):
+        return content
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content  # not UTF-8: no OOXML or ODF part LibreOffice would read as such
+    new = _tags(_fields(text))
+    return content if new == text else new.encode("utf-8")
+
+
+def _tags(text: str) -> str:
+    """Drop external relationships, empty fldSimple commands and out-of-package hrefs."""
+
+    def rewrite(tag: re.Match[str]) -> str:
+        name, attributes = tag.group(1), tag.group(2)
+        values = {local: html.unescape(value[1:-1]) for _, local, value in _ATTRIBUTE.findall(attributes)}
+        if name == "Relationship" and values.get("TargetMode", "").lower() == "external":
+            target = values.get("Target", "")
+            keep = values.get("Type", "").endswith(_HYPERLINK) and target.lower().startswith(_LINK_SCHEMES)
+            return tag.group(0) if keep else ""
+        if name == "fldSimple" and _dangerous(values.get("instr", "")):
+            return _with_attribute(tag, "instr", "")
+        if "href" in values and name != "a" and _leaves_package(values["href"]):
+            return _with_attribute(tag, "href", "")
+        return tag.group(0)
+
+    return _TAG.sub(rewrite, text)
+
+
+def _with_attribute(tag: re.Match[str], local: str, value: str) -> str:
+    def replace(attribute: re.Match[str]) -> str:
+        return f'{attribute.group(1)}="{value}"' if attribute.group(2) == local else attribute.group(0)
+
+    start, end = tag.span(2)
+    whole = tag.group(0)
+    offset = tag.start()
+    return whole[:start - offset] + _ATTRIBUTE.sub(replace, tag.group(2)) + whole[end - offset:]
+
+
+def _leaves_package(href: str) -> bool:
+    """Whether an ODF reference points outside the zip: a URL, an absolute path, or up past its root."""
+    href = href.strip()
+    return (bool(re.match(r"[A-Za-z][\w+.-]*:", href)) or href.startswith(("/", "\\"))
+            or ".." in re.split(r"[/\\]", href))
+
+
+def _fields(text: str) -> str:
+    """Empty the instrText runs of every complex field whose command (joined across runs) is dangerous."""
+    if "instrText" not in text:
+        return text
+    open_fields: list[_Field] = []  # innermost last: fields nest
+    cuts: list[tuple[int, int]] = []
+    for token in _FIELD_TOKEN.finditer(text):
+        kind = token.group(1)
+        if kind == "begin":
+            open_fields.append(_Field())
+        elif kind is None:
+            field = open_fields[-1] if open_fields else _Field()  # a stray instruction is judged alone
+            field.spans.append(token.span(3))
+            field.command.append(html.unescape(_CDATA.sub(r"\1", token.group(3))))
+            if not open_fields:
+                cuts += field.verdict()
+        elif open_fields:
+            field = open_fields[-1] if kind == "separate" else open_fields.pop()
+            cuts += field.verdict()
+    out, last = [], 0
+    for start, end in sorted(cuts):
+        out.append(text[last:start])
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+class _Field:
+    """One complex field being read: its instrText contents and where they are."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []
+        self.command: list[str] = []
+
+    def verdict(self) -> list[tuple[int, int]]:
+        """The spans to empty (all of them when the command is dangerous); later runs start a new reading."""
+        spans = self.spans if _dangerous("".join(self.command)) else []
+        self.spans, self.command = [], []
+        return spans
