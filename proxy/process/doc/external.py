@@ -19,7 +19,8 @@ import io
 import re
 import zipfile
 
-FIELDS = frozenset({"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK", "IMPORT", "DDE", "DDEAUTO"})
+# Field keywords, matched as prefixes (no other field starts with one), so "INCLUDEPICTURE\"x\"" counts too.
+FIELDS = ("INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK", "IMPORT", "DDE", "DDEAUTO")
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
 _HYPERLINK = "/hyperlink"
 _KEYWORD = re.compile(r"\s*([A-Za-z]+)")
@@ -36,7 +37,7 @@ def neutralise(data: bytes) -> bytes:
 
 def _dangerous(command: str) -> bool:
     keyword = _KEYWORD.match(command)
-    return keyword is not None and keyword.group(1).upper() in FIELDS
+    return keyword is not None and keyword.group(1).upper().startswith(FIELDS)
 
 
 # RTF -------------------------------------------------------------------------------------------------

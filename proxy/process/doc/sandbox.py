@@ -42,18 +42,20 @@ def command(program: str, writable: list[Path]) -> list[str]:
             args += ["--ro-bind", path, path]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     install = _install(program)
-    if not any(Path(install).is_relative_to(path) for path in READ_ONLY):
-        args += ["--ro-bind", install, install]  # after /tmp's tmpfs, which would hide it there
+    if install is not None and not any(install.is_relative_to(path) for path in READ_ONLY):
+        args += ["--ro-bind", str(install), str(install)]  # after /tmp's tmpfs, which would hide it there
     for folder in writable:
         args += ["--bind", str(folder), str(folder)]
     return [*args, "--chdir", str(writable[0]), "--"]
 
 
-def _install(program: str) -> str:
+def _install(program: str) -> Path | None:
     """The folder holding `program`'s whole install (LibreOffice's is the parent of its `program/`)."""
-    resolved = Path(shutil.which(program) or program).resolve()
-    folder = resolved.parent
-    return str(folder.parent if folder.name == "program" else folder)
+    found = shutil.which(program)
+    if found is None:
+        return None
+    folder = Path(found).resolve().parent
+    return folder.parent if folder.name == "program" else folder
 
 
 def start_problem(mode: str) -> str | None:
