@@ -43,64 +43,38 @@ def _dangerous(command: str) -> bool:
 # RTF -------------------------------------------------------------------------------------------------
 
 _RTF_TOKEN = re.compile(rb"\\'([0-9a-fA-F]{2})|\\u(-?\d+) ?|\\([a-zA-Z]+)(-?\d+)? ?|\\(.)|([{}])|([^\\{}]+)", re.S)
+_FLDINST = re.compile(rb"\\fldinst(?![a-zA-Z])-?\d* ?")
 _LINKED_OBJECT = re.compile(rb"\\obj(?:aut)?link(?![a-zA-Z])")
-_COMMAND_CHARS = 256  # a field's keyword comes first; past this much text it is no keyword LibreOffice knows
+# Groups inside a field command whose text is no part of it: "\*" destinations and binary ones.
+_NOT_TEXT = frozenset({b"pict", b"object", b"shppict", b"nonshppict", b"datafield", b"objdata", b"result"})
+_COMMAND_CHARS = 64  # a field's keyword comes first: this much text past leading blanks decides
 
 
-class _Group:
-    """An RTF group being read; `field` is the innermost \\fldinst group it lies in, if any."""
+class _Command:
+    """The start of one \\fldinst group's text, as LibreOffice reads it: escapes decoded, blanks leading."""
 
-    def __init__(self, field: _Group | None) -> None:
-        self.field = field
-        self.start = 0
-        self.text: list[str] = []
-        self.size = 0
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.text = ""
 
     def add(self, text: str) -> None:
-        if self.size < _COMMAND_CHARS:
-            self.text.append(text)
-            self.size += len(text)
+        if len(self.text) < _COMMAND_CHARS:
+            self.text = (self.text + text).lstrip()
 
 
 def _rtf(data: bytes) -> bytes:
-    """Empty each dangerous \\fldinst group and turn \\objlink / \\objautlink into \\objemb (one pass)."""
-    if b"fldinst" not in data and b"link" not in data:
+    """Empty each dangerous \\fldinst group and turn \\objlink / \\objautlink into \\objemb.
+
+    Only the field groups are parsed (from each \\fldinst to its closing brace, nested fields included),
+    so the cost follows the fields' size, not the document's.
+    """
+    cuts: list[tuple[int, int]] = []
+    scanned = 0
+    for match in _FLDINST.finditer(data):
+        if match.start() >= scanned:
+            scanned = _field_group(data, match.end(), cuts)
+    if not cuts and _LINKED_OBJECT.search(data) is None:
         return data
-    groups = [_Group(None)]
-    cuts = []
-    pos, skip, stand_ins = 0, 0, 1
-    while (token := _RTF_TOKEN.match(data, pos)) is not None:
-        pos = token.end()
-        hexa, uni, word, number, _symbol, brace, plain = token.groups()
-        field = groups[-1].field
-        if brace == b"{":
-            groups.append(_Group(field))
-        elif brace == b"}" and len(groups) > 1:
-            group = groups.pop()
-            if group.field is group and _dangerous("".join(group.text)):
-                cuts.append((group.start, token.start()))
-        elif word == b"fldinst":
-            groups[-1].field, groups[-1].start = groups[-1], pos
-        elif word == b"bin":
-            pos += max(0, int(number or 0))  # raw bytes, braces included, are no markup
-        elif word == b"uc":
-            stand_ins = max(0, int(number or 0))
-        elif field is None:
-            continue
-        elif uni is not None:
-            field.add(chr(int(uni) % 0x10000))
-            skip = stand_ins  # the ANSI stand-ins that follow \\uN
-        elif hexa is not None:
-            if skip:
-                skip -= 1
-            else:
-                field.add(chr(int(hexa, 16)))
-        elif plain is not None:
-            chunk = plain.decode("latin-1").replace("\r", "").replace("\n", "")  # RTF ignores line breaks
-            field.add(chunk[skip:])
-            skip = max(0, skip - len(chunk))
-    # groups left open at the end: LibreOffice reads the field all the same
-    cuts += [(group.start, len(data)) for group in groups if group.field is group and _dangerous("".join(group.text))]
     out, last = [], 0
     for start, end in sorted(cuts):
         if start >= last:
@@ -108,6 +82,53 @@ def _rtf(data: bytes) -> bytes:
             last = end
     out.append(data[last:])
     return _LINKED_OBJECT.sub(rb"\\objemb", b"".join(out))
+
+
+def _field_group(data: bytes, start: int, cuts: list[tuple[int, int]]) -> int:
+    """Read the \\fldinst group whose text begins at `start`; add dangerous ones to `cuts`; return its end."""
+    # per open group: the command it feeds (None: its text is no command's), and whether it just opened
+    groups: list[tuple[_Command | None, bool]] = [(_Command(start), False)]
+    pos, skip, stand_ins = start, 0, 1
+    while groups and (token := _RTF_TOKEN.match(data, pos)) is not None:
+        pos = token.end()
+        hexa, uni, word, number, symbol, brace, plain = token.groups()
+        command, fresh = groups[-1]
+        if brace == b"{":
+            groups.append((command, True))
+            continue
+        if brace == b"}":
+            groups.pop()
+            if command is not None and (not groups or groups[-1][0] is not command) and _dangerous(command.text):
+                cuts.append((command.start, token.start()))
+            continue
+        groups[-1] = (command, False)
+        if word == b"fldinst":
+            groups[-1] = (_Command(pos), False)
+        elif word == b"bin":
+            pos += max(0, int(number or 0))  # raw bytes, braces included, are no markup
+        elif word == b"uc":
+            stand_ins = max(0, int(number or 0))
+        elif fresh and (symbol == b"*" or word in _NOT_TEXT):
+            groups[-1] = (None, False)
+        elif command is None:
+            continue
+        elif uni is not None:
+            command.add(chr(int(uni) % 0x10000))
+            skip = stand_ins  # the ANSI stand-ins that follow \uN
+        elif hexa is not None:
+            if skip:
+                skip -= 1
+            else:
+                command.add(chr(int(hexa, 16)))
+        elif plain is not None:
+            chunk = plain.decode("latin-1").replace("\r", "").replace("\n", "")  # RTF ignores line breaks
+            command.add(chunk[skip:])
+            skip = max(0, skip - len(chunk))
+    # groups left open at the end: LibreOffice reads the fields all the same
+    for command, _ in groups:
+        if command is not None and _dangerous(command.text):
+            cuts.append((command.start, len(data)))
+    return pos
 
 
 # Zipped packages (OOXML, ODF) ------------------------------------------------------------------------

@@ -123,3 +123,16 @@ def test_the_odt_mimetype_stays_first_and_stored():
 def test_rtf_without_fields_and_other_bytes_are_returned_as_they_are():
     for data in (rtf_includepicture(URL).replace(b"fldinst", b"fldrslt"), b"\xd0\xcf\x11\xe0 ole", b"PK\x03\x04bad"):
         assert neutralise(data) is data
+
+
+def test_rtf_text_in_ignored_destinations_does_not_hide_the_keyword():
+    # LibreOffice skips {\*\…} destinations and pictures, so the command starts at INCLUDEPICTURE.
+    field = rb"{\*\fldinst {\*\osprey x}{\pict 89504e47}" + b" " * 300 + rb"INCLUDEPICTURE " + URL.encode() + b"}"
+    assert b"osprey-host" not in neutralise(rb"{\rtf1 {\field" + field + rb"{\fldrslt r}}}")
+
+
+def test_rtf_nested_fields_are_judged_each_on_its_own_command():
+    data = (rb"{\rtf1 {\field{\*\fldinst IF 1 = 1 {\field{\*\fldinst INCLUDEPICTURE " + URL.encode()
+            + rb"}{\fldrslt x}} y}{\fldrslt z}}}")
+    defused = neutralise(data)
+    assert b"osprey-host" not in defused and rb"\fldinst IF 1 = 1" in defused
