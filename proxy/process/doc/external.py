@@ -133,7 +133,13 @@ def _field_group(data: bytes, start: int, cuts: list[tuple[int, int]]) -> int:
 
 # Zipped packages (OOXML, ODF) ------------------------------------------------------------------------
 
-_TAG = re.compile(r"<(?:[\w.-]+:)?([\w.-]+)((?:\s+[^>]*?)?)(/?)>", re.S)
+# Only tags with an attribute that can name something outside (values may hold ">"), so the callback
+# runs on few tags even in a huge sheet.
+_VALUE = r"""(?:"[^"]*"|'[^']*')"""
+_OTHER = rf"(?:\s+[\w.:-]+\s*=\s*{_VALUE})"
+_TAG = re.compile(
+    rf"<(?:[\w.-]+:)?([\w.-]+)({_OTHER}*?\s+(?:[\w.-]+:)?(?:href|instr|TargetMode)\s*=\s*{_VALUE}{_OTHER}*)\s*/?>"
+)
 _ATTRIBUTE = re.compile(r"((?:[\w.-]+:)?([\w.-]+))\s*=\s*(\"[^\"]*\"|'[^']*')", re.S)
 _FIELD_TOKEN = re.compile(
     r"<(?:[\w.-]+:)?fldChar\b[^>]*?fldCharType\s*=\s*[\"'](begin|separate|end)[\"'][^>]*>"
@@ -141,40 +147,47 @@ _FIELD_TOKEN = re.compile(
     re.S,
 )
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+_UTF16 = {b"\xff\xfe": "utf-16-le", b"<\x00": "utf-16-le", b"\xfe\xff": "utf-16-be", b"\x00<": "utf-16-be"}
 
 
 def _package(data: bytes) -> bytes:
-    """The zip with every XML member defused; the original bytes when no member changed."""
+    """The zip with every XML member defused; the original bytes when no member changed.
+
+    Members are read one at a time and only the changed ones are kept, so a large package is not held
+    twice in memory.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [(info, archive.read(info)) for info in archive.infolist()]
-    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, RuntimeError):
+            changed = {info.filename: new for info in archive.infolist()
+                       if (new := _member(archive.read(info))) is not None}
+            if not changed:
+                return data
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w") as target:
+                for info in archive.infolist():
+                    target.writestr(info, changed.get(info.filename) or archive.read(info))
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, RuntimeError, OSError):
         return data  # LibreOffice will refuse it too, with the 400 that says so
-    changed = False
-    rewritten = []
-    for info, content in members:
-        new = _member(info.filename, content)
-        changed |= new is not content
-        rewritten.append((info, new))
-    if not changed:
-        return data
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for info, content in rewritten:
-            archive.writestr(info, content)
     return out.getvalue()
 
 
-def _member(name: str, content: bytes) -> bytes:
-    """One member, defused when it is XML that could reach outside; the same object when unchanged."""
-    if not name.endswith((".xml", ".rels")):
-        return content
+def _member(content: bytes) -> bytes | None:
+    """One member defused when it is XML (whatever its name: parts are found by content type), else None.
+
+    UTF-16 is decoded as such; anything else as Latin-1, which keeps every byte of UTF-8 or any other
+    ASCII-based encoding as it was, since only ASCII is ever written back.
+    """
+    encoding = _UTF16.get(content[:2], "latin-1")
+    if not content[:256].decode(encoding, "ignore").lstrip("\ufeff \t\r\n").startswith("<"):
+        return None
     try:
-        text = content.decode("utf-8")
+        text = content.decode(encoding)
     except UnicodeDecodeError:
-        return content  # not UTF-8: no OOXML or ODF part LibreOffice would read as such
+        return None
     new = _tags(_fields(text))
-    return content if new == text else new.encode("utf-8")
+    if new == text:
+        return None
+    return new.encode(encoding)
 
 
 def _tags(text: str) -> str:

@@ -136,3 +136,25 @@ def test_rtf_nested_fields_are_judged_each_on_its_own_command():
             + rb"}{\fldrslt x}} y}{\fldrslt z}}}")
     defused = neutralise(data)
     assert b"osprey-host" not in defused and rb"\fldinst IF 1 = 1" in defused
+
+
+def test_package_members_are_defused_whatever_their_name_encoding_or_attribute_order():
+    document = odt_linked_image(URL)
+    content = members(document)["content.xml"]
+    tricky = content.replace('<draw:image xlink:href="', '<draw:image svg:title="a>b" xlink:href="')
+    for name, package in (("content.xml", with_member(document, "content.xml", tricky)),
+                          ("Pictures/part.bin", _added(document, "Pictures/part.bin", tricky))):
+        with zipfile.ZipFile(io.BytesIO(neutralise(package))) as archive:
+            assert b"osprey-host" not in archive.read(name)
+    utf16 = _added(document, "styles.xml", "\ufeff" + content)
+    with zipfile.ZipFile(io.BytesIO(neutralise(utf16))) as archive:
+        assert "osprey-host" not in archive.read("styles.xml").decode("utf-16")
+
+
+def _added(document: bytes, name: str, text: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(document)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.writestr(name, text.encode("utf-16-le") if text.startswith("\ufeff") else text.encode())
+    return out.getvalue()
