@@ -103,6 +103,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "buckets.auto_format": ("avif", "webp"),
     "server.log_level": ("debug", "info", "warning", "error"),
     "server.log_format": ("json", "text"),
+    "limits.doc_sandbox": ("bwrap", "none"),
 }
 _NON_NEGATIVE = {
     "cache.max_bytes", "cache.source_max_bytes", "cache.revalidate_after_s", "cache.l2_max_age_s",

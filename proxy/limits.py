@@ -42,6 +42,8 @@ class Limits:
     """Uncompressed size of a zipped office file (docx, xlsx, pptx, odt…), checked before LibreOffice runs."""
     doc_max_pages: int = 2_000
     """Pages a document may have (OSS snapshots at most page 2000)."""
+    doc_sandbox: str = "bwrap"
+    """How LibreOffice is confined: "bwrap" (bubblewrap: no view of the host's files, no network) or "none"."""
     doc_preview_pages: int = 20
     """Pages embedded in one doc/preview page."""
     timeout_s: float = 30.0

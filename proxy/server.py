@@ -25,6 +25,7 @@ from proxy.front.connections import ConnectionLimits, GuardedRunner
 from proxy.front.observe import METRICS, metrics_app
 from proxy.front.readiness import READINESS
 from proxy.front.services import SERVICES
+from proxy.process.doc import sandbox
 
 log = logging.getLogger("osprey.server")
 
@@ -45,6 +46,9 @@ def check_dependencies(config: Config) -> None:
     if up.type == "local" and not Path(up.root).is_dir():
         raise ConfigError(f"config error: upstream.root = {up.root!r} is not a directory (type 'local' serves "
                           "its sub-directories as buckets)")
+    problem = sandbox.start_problem(config.limits.doc_sandbox)
+    if problem is not None:
+        raise ConfigError(f"config error: {problem}")
 
 
 async def _serve(config: Config) -> None:

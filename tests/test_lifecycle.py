@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -171,6 +172,21 @@ def test_a_missing_local_root_stops_start_up_with_one_line(tmp_path, unused_tcp_
         f"config error: upstream.root = {str(tmp_path / 'data')!r} is not a directory (type 'local' serves its "
         "sub-directories as buckets)"
     ]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_host_where_bubblewrap_cannot_run_stops_start_up_with_one_line(tmp_path, data_root, unused_tcp_port):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+    (fake / "bwrap").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
+    done = subprocess.run([sys.executable, "-m", "proxy", "serve", "--config", str(_config(tmp_path, unused_tcp_port))],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("config error: limits.doc_sandbox = 'bwrap' but bubblewrap cannot create its namespaces")
+    assert "No permissions to create new namespace" in line and "limits.doc_sandbox = 'none'" in line
 
 
 def test_a_port_in_use_stops_start_up_with_one_line(tmp_path, data_root, unused_tcp_port):
