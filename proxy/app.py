@@ -43,7 +43,8 @@ def _lifecycle(config: Config, given: Upstream | None):
         metrics = app[METRICS]
         raw = given or await open_upstream(config.upstream)
         limits = config.limits
-        pool = WorkerPool(limits.workers, limits.max_concurrency, limits.timeout_s, metrics)
+        pool = WorkerPool(limits.workers, limits.max_concurrency, limits.timeout_s, metrics,
+                          heavy_workers=limits.heavy_workers, memory_bytes=limits.worker_memory_bytes)
         svc = Services(config, MeteredUpstream(raw, metrics), pool, metrics)
         app[SERVICES] = svc
         watch(metrics, svc)
