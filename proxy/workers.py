@@ -18,8 +18,10 @@ import shutil
 import signal
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,11 +35,13 @@ from proxy.trace import observe_stage
 T = TypeVar("T")
 log = logging.getLogger("osprey.workers")
 CHEAP, HEAVY = LANES
+# How long a terminated worker's place stays taken if no replacement reports in (the job ended by itself).
+REPLACEMENT_WAIT_S = 10.0
 
 
-def _warm_up(shared: str, memory_bytes: int) -> None:
+def _warm_up(shared: str, memory_bytes: int, started: Connection) -> None:
     """Per worker: cap its address space, die at once on SIGTERM (even inside C code), import the
-    processing code now rather than on the first request, and share the pool's folder."""
+    processing code now rather than on the first request, share the pool's folder, then say so."""
     if memory_bytes:
         # The soft limit only: LibreOffice's prlimit may still set its own (limits.doc_max_memory_bytes).
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -48,6 +52,7 @@ def _warm_up(shared: str, memory_bytes: int) -> None:
     from proxy.process.doc import shared_pdfs
 
     shared_pdfs.use(Path(shared))
+    started.send_bytes(b"")  # a few bytes: atomic on a pipe that every worker writes to
 
 
 def _timed_call(ends_at: float, timeout_s: float, fn: Callable[..., T], *args: Any) -> tuple[float, T, float]:
@@ -79,6 +84,14 @@ class Lane:
         self.slots = asyncio.Semaphore(self.workers)
 
 
+@dataclass
+class _Replacing:
+    """The place of a terminated worker, taken until its replacement has started."""
+
+    lane: Lane
+    timer: asyncio.TimerHandle | None = None
+
+
 class WorkerPool:
     """Runs pure functions in `workers` processes, with at most `max_pending` jobs queued or running."""
 
@@ -100,6 +113,13 @@ class WorkerPool:
             self.metrics.lane_queued.labels(lane.name).set_function(lambda lane=lane: lane.pending - lane.running)
         # The workers' shared scratch folder (converted PDFs), private to this user, gone with the pool.
         self.shared = tempfile.mkdtemp(prefix="osprey-workers-")
+        # Workers fork from a server process that has imported the processing code once, so replacing a
+        # terminated one costs milliseconds, not a second of imports on the cores the others need.
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["proxy.process.catalog"])
+        self._started, self._starts = self._context.Pipe(duplex=False)  # each worker says when it is ready
+        self._replacing: deque[_Replacing] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._pool = self._new_pool()
 
     @property
@@ -113,11 +133,23 @@ class WorkerPool:
         return self.pending - self.busy
 
     def _new_pool(self) -> ProcessPool:
-        return ProcessPool(self.workers, initializer=_warm_up, initargs=(self.shared, self.memory_bytes),
-                           context=multiprocessing.get_context("spawn"))
+        return ProcessPool(self.workers, initializer=_warm_up,
+                           initargs=(self.shared, self.memory_bytes, self._starts), context=self._context)
+
+    def _watch_starts(self) -> None:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._loop.add_reader(self._started.fileno(), self._worker_started)
+
+    def _worker_started(self) -> None:
+        while self._started.poll():
+            self._started.recv_bytes()
+            if self._replacing:
+                self._give_back(self._replacing[0])
 
     async def start(self) -> None:
         """Spawn and warm every worker now, so the first requests do not pay for it."""
+        self._watch_starts()
         jobs = [self._pool.schedule(_ready) for _ in range(self.workers)]
         await asyncio.gather(*map(asyncio.wrap_future, jobs))
 
@@ -137,12 +169,24 @@ class WorkerPool:
         try:
             async with asyncio.timeout(self.timeout_s):
                 # Waiting here, a job whose caller times out or leaves is dropped before it starts.
-                async with lane.slots, self._free:
-                    lane.running += 1
-                    try:
-                        started, result, ended = await self._call(submitted + self.timeout_s, fn, args)
-                    finally:
-                        lane.running -= 1
+                await lane.slots.acquire()
+                try:
+                    await self._free.acquire()
+                except BaseException:
+                    lane.slots.release()
+                    raise
+                lane.running += 1
+                try:
+                    started, result, ended = await self._call(submitted + self.timeout_s, fn, args)
+                except (asyncio.CancelledError, TimeoutError, ProcessExpired):
+                    self._hold_until_replaced(lane)  # pebble terminates the worker, or it died
+                    raise
+                except BaseException:
+                    self._release(lane)  # the job's own error: its worker lives on
+                    raise
+                finally:
+                    lane.running -= 1
+                self._release(lane)
             observe_stage(self.metrics, "queue", max(0.0, started - submitted))
             observe_stage(self.metrics, "process", max(0.0, ended - started))
             return result
@@ -161,7 +205,25 @@ class WorkerPool:
             self.pending -= 1
             lane.pending -= 1
 
+    def _release(self, lane: Lane) -> None:
+        lane.slots.release()
+        self._free.release()
+
+    def _hold_until_replaced(self, lane: Lane) -> None:
+        """Keep a terminated worker's place until its replacement has started: were it given back at once,
+        the next heavy job could take the one live worker the cheap lane has while the other restarts."""
+        held = _Replacing(lane)
+        held.timer = asyncio.get_running_loop().call_later(REPLACEMENT_WAIT_S, self._give_back, held)
+        self._replacing.append(held)
+
+    def _give_back(self, held: _Replacing) -> None:
+        if held.timer is not None:
+            held.timer.cancel()
+        self._replacing.remove(held)
+        self._release(held.lane)
+
     async def _call(self, ends_at: float, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[float, T, float]:
+        self._watch_starts()
         if not self._pool.active:  # pebble gives up when a worker dies with no job running (e.g. killed)
             log.error("the worker pool broke; starting a new one")
             self._pool.stop()
@@ -181,4 +243,11 @@ class WorkerPool:
         """Terminate the workers now: by the time the server closes the pool its drain is over."""
         self._pool.stop()
         self._pool.join()
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._started.fileno())
+        for held in self._replacing:
+            if held.timer is not None:
+                held.timer.cancel()
+        self._started.close()
+        self._starts.close()
         shutil.rmtree(self.shared, ignore_errors=True)

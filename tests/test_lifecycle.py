@@ -84,9 +84,18 @@ class Osprey:
         return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
 
     def workers(self) -> set[int]:
-        """The server's child processes (the worker pool, and multiprocessing's resource tracker)."""
-        pid = self.proc.pid
-        return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+        """The server's descendants: the worker pool, the fork server its workers come from, and
+        multiprocessing's resource tracker."""
+        found, todo = set(), [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                kids = {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+            except FileNotFoundError:
+                continue
+            found |= kids
+            todo += kids
+        return found
 
     def busy_workers(self, metrics_port: int) -> float:
         status, scrape = self.get("/_osprey/metrics", metrics_port)
@@ -267,7 +276,9 @@ def test_sigterm_does_not_wait_for_a_runaway_job_beyond_the_drain_timeout(
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(timeout=15) == 0
     assert time.monotonic() - signalled < 6  # the drain timeout (1 s), then the worker is terminated
-    assert not any(_alive(pid) for pid in workers)
+    # The workers are gone; the fork server and resource tracker leave once they see the server gone.
+    assert _until(lambda: not any(_alive(pid) for pid in workers), 5), [
+        Path(f"/proc/{pid}/cmdline").read_bytes() for pid in workers if _alive(pid)]
     with pytest.raises((http.client.HTTPException, ConnectionError)):
         conn.getresponse().read()
     conn.close()
