@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import os
 import signal
@@ -14,12 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from proxy import samples
 
 REPO = Path(__file__).resolve().parents[1]
 BIG = 64 * 1024 * 1024  # several times what loopback socket buffers hold: the server stays mid-body
-SLOW = "/photos/slow.jpg?x-oss-process=image" + "/blur,r_50,s_50" * 20  # about a second per blur here
+SLOW = "/photos/slow.jpg?x-oss-process=image" + "/blur,r_50,s_50" * 19  # about a second per blur here
 _START_S = 30.0
 
 
@@ -27,8 +29,8 @@ def _config(tmp_path: Path, port: int, limits: dict | None = None, **server) -> 
     lines = ["[server]", 'host = "127.0.0.1"', f"port = {port}"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in server.items()]
     lines += ["[upstream]", 'type = "local"', f"root = {json.dumps(str(tmp_path / 'data'))}",
-              "[buckets.photos]", 'anonymous = "read"', "[limits]", "workers = 1"]
-    lines += [f"{key} = {json.dumps(value)}" for key, value in (limits or {}).items()]
+              "[buckets.photos]", 'anonymous = "read"', "[limits]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in {"workers": 1, **(limits or {})}.items()]
     path = tmp_path / "osprey.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -97,11 +99,12 @@ class Osprey:
             todo += kids
         return found
 
-    def busy_workers(self, metrics_port: int) -> float:
+    def sample(self, metrics_port: int, name: str) -> float:
+        """One sample of the metrics page, by its name and labels as printed (`osprey_workers_busy`)."""
         status, scrape = self.get("/_osprey/metrics", metrics_port)
         assert status == 200
         return next(float(line.split()[-1]) for line in scrape.decode().splitlines()
-                    if line.startswith("osprey_workers_busy "))
+                    if line.rpartition(" ")[0] == name)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -253,7 +256,7 @@ def test_a_job_past_the_timeout_answers_503_and_its_worker_is_replaced_not_left_
     server.wait_healthy()
     before = server.workers()
     began = time.monotonic()
-    status, body = server.get(SLOW)
+    status, body = server.get(f"{SLOW}/blur,r_50,s_50")
     assert status == 503 and b"<Code>ServiceUnavailable</Code>" in body and b"limits.timeout_s" in body
     assert time.monotonic() - began < 8
     assert _until(lambda: not any(_alive(pid) for pid in before - server.workers()) and before != server.workers(), 10)
@@ -270,8 +273,8 @@ def test_sigterm_does_not_wait_for_a_runaway_job_beyond_the_drain_timeout(
     server.wait_healthy()
     workers = server.workers()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", SLOW)  # some 20 s of blurs
-    assert _until(lambda: server.busy_workers(metrics_port) == 1, 10)
+    conn.request("GET", f"{SLOW}/blur,r_50,s_50")  # some 20 s of blurs
+    assert _until(lambda: server.sample(metrics_port, "osprey_workers_busy") == 1, 10)
     signalled = time.monotonic()
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(timeout=15) == 0
@@ -282,3 +285,23 @@ def test_sigterm_does_not_wait_for_a_runaway_job_beyond_the_drain_timeout(
     with pytest.raises((http.client.HTTPException, ConnectionError)):
         conn.getresponse().read()
     conn.close()
+
+
+def test_thumbnails_keep_flowing_while_heavy_urls_hold_their_lane(tmp_path, data_root, start, unused_tcp_port_factory):
+    port, metrics_port = unused_tcp_port_factory(), unused_tcp_port_factory()
+    server = start(_config(tmp_path, port, limits={"workers": 2, "timeout_s": 60}, metrics_port=metrics_port,
+                           drain_timeout_s=1), port)
+    server.wait_healthy()
+    heavy = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(3)]
+    for n, conn in enumerate(heavy):
+        conn.request("GET", f"{SLOW}/blur,r_{50 - n},s_50")  # some 20 s each; one runs, two wait
+    assert _until(lambda: server.sample(metrics_port, 'osprey_lane_queue_depth{lane="heavy"}') == 2, 10)
+    assert server.sample(metrics_port, 'osprey_lane_workers_busy{lane="heavy"}') == 1
+    began = time.monotonic()
+    for width in (100, 120, 140):
+        status, body = server.get(f"/photos/slow.jpg?x-oss-process=image/resize,w_{width}")
+        assert status == 200 and Image.open(io.BytesIO(body)).width == width
+    assert time.monotonic() - began < 15  # on the worker the heavy lane may not take, not after 20 s of blurs
+    assert server.sample(metrics_port, 'osprey_lane_workers_busy{lane="heavy"}') == 1
+    for conn in heavy:
+        conn.close()
