@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import io
 import os
+import signal
 import socket
 import statistics
 import struct
@@ -59,6 +60,7 @@ MISS_CASES = (
 PASS_THROUGH_BYTES = 100 * 1024 * 1024
 ATTACK_CLIENTS = 4
 ATTACK_TIMEOUT_S = 10  # limits.timeout_s for the attack: short enough that runaway jobs are cut in the run
+ATTACK_DRAIN_S = 5
 
 
 def repeated_scan_jpeg(side: int, copies: int) -> bytes:
@@ -444,8 +446,8 @@ async def run_attack(work: Path, args) -> None:
         (bucket / name).write_bytes(make())
     config = work / "attack.toml"
     write_config(config, f'type = "local"\nroot = "{work / "data"}"', 0, 0)
-    with config.open("a") as toml:
-        toml.write(f"[limits]\ntimeout_s = {ATTACK_TIMEOUT_S}\n")
+    toml = config.read_text().replace("[server]\n", f"[server]\ndrain_timeout_s = {ATTACK_DRAIN_S}\n", 1)
+    config.write_text(f"{toml}[limits]\ntimeout_s = {ATTACK_TIMEOUT_S}\n")
     port = free_port()
     proc = start_osprey(config, port)
     base = f"http://127.0.0.1:{port}/{BUCKET}"
@@ -469,8 +471,19 @@ async def run_attack(work: Path, args) -> None:
         print(attack.line(f"  statuses {dict(sorted(statuses.items()))}"))
         print(f"peak RSS of Osprey (server + workers) under attack {sampler.peak_mib:.0f} MiB")
     finally:
+        # SIGTERM right after the attack: a runaway job must not hold the exit past the drain.
+        signalled = time.monotonic()
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=60)
+            print(f"exited {time.monotonic() - signalled:.1f} s after SIGTERM (server.drain_timeout_s = "
+                  f"{ATTACK_DRAIN_S})")
+        except subprocess.TimeoutExpired:
+            print("still running 60 s after SIGTERM: killed")
+            for pid in children(proc.pid):
+                os.kill(pid, signal.SIGKILL)
+            proc.kill()
+            proc.wait()
 
 
 async def main() -> None:
