@@ -134,25 +134,27 @@ async def test_a_job_past_the_timeout_gets_503_and_its_worker_is_terminated_and_
 
 
 async def test_a_queued_job_whose_caller_timed_out_or_left_never_starts(tmp_path):
-    pool = WorkerPool(1, 10, 2)
+    pool = WorkerPool(1, 10, 60)
     timed_out, cancelled = tmp_path / "timed-out", tmp_path / "cancelled"
     try:
         await pool.run(len, b"")
         blocker = asyncio.ensure_future(pool.run(time.sleep, 60))
         await _until(lambda: pool.busy == 1)
+        pool.timeout_s = 1  # the jobs queued behind it time out while the blocker still holds the worker
         waiting = asyncio.ensure_future(pool.run(timed_out.touch))
         leaving = asyncio.ensure_future(pool.run(cancelled.touch))
         await _until(lambda: pool.queued == 2)
         leaving.cancel()  # the caller disconnected
-        for job in (blocker, waiting):
-            with pytest.raises(OssError) as late:
-                await job
-            assert late.value.status == 503
+        with pytest.raises(OssError) as late:
+            await waiting
+        assert late.value.status == 503 and not blocker.done()
+        blocker.cancel()  # its caller leaves too: the worker is terminated and replaced
+        pool.timeout_s = 60
         assert await pool.run(len, b"ab") == 2  # the replaced worker runs new jobs, and ran none of those
         assert (pool.busy, pool.queued, pool.pending) == (0, 0, 0)
     finally:
         pool.close()
-    assert leaving.cancelled()
+    assert leaving.cancelled() and blocker.cancelled()
     assert not timed_out.exists() and not cancelled.exists()
 
 
