@@ -45,7 +45,8 @@ def _lifecycle(config: Config, given: Upstream | None):
         metrics = app[METRICS]
         raw = given or await open_upstream(config.upstream)
         limits = config.limits
-        pool = WorkerPool(limits.workers, limits.max_concurrency, limits.timeout_s, metrics)
+        pool = WorkerPool(limits.workers, limits.max_concurrency, limits.timeout_s, metrics,
+                          heavy_workers=limits.heavy_workers, memory_bytes=limits.worker_memory_bytes)
         upstream: Upstream = MeteredUpstream(raw, metrics)
         if not isinstance(raw, LocalUpstream):
             upstream = SharedHeads(upstream)

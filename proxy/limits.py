@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MB = 1024 * 1024
+MIN_WORKER_MEMORY = 1024 * MB  # a worker's interpreter and codecs alone map about 600 MiB of address space
 
 
 @dataclass(frozen=True)
@@ -47,5 +48,13 @@ class Limits:
     doc_preview_pages: int = 20
     """Pages embedded in one doc/preview page."""
     timeout_s: float = 30.0
+    """Processing time of one request, queue included: then 503, and a running job's worker is terminated."""
     max_concurrency: int = 64
     workers: int = 0
+    worker_memory_bytes: int = 2048 * MB
+    """Address space of one worker process (0: no cap): a job past it fails alone (503), others go on."""
+    heavy_workers: int = 0
+    """Workers that heavy jobs may hold at once (0: half of them, at least one): cheap jobs keep the rest."""
+    heavy_cost: int = 100_000_000
+    """From this estimate on (pixels x frames or scans/10 x image actions) an image job is heavy; documents,
+    video and audio always are."""

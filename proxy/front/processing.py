@@ -17,6 +17,7 @@ from proxy.front.objects import apply_overrides, conditions_from
 from proxy.front.ranged import reads_in_part, run_on_ranges
 from proxy.front.services import Rendition, Services
 from proxy.httpdate import http_date
+from proxy.process.cost import job_cost
 from proxy.process.doc.source import with_key_type
 from proxy.process.grammar import Chain, parse_process
 from proxy.process.registry import Output
@@ -169,7 +170,8 @@ async def process(svc: Services, bucket: str, key: str, meta: ObjectMeta, chain:
                 read_source(svc, bucket, key, meta, max_source_bytes(chain, limits)), *extra
             )
         needed = dict(zip(resources, fetched, strict=True))
-    return await svc.pool.run(run_chain, chain, data, meta.content_type, limits, needed)
+    heavy = job_cost(chain, data) >= limits.heavy_cost
+    return await svc.pool.run(run_chain, chain, data, meta.content_type, limits, needed, heavy=heavy)
 
 
 async def process_object(request: web.Request, svc: Services, job: Job, query: Mapping[str, str],

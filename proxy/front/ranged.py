@@ -43,7 +43,8 @@ async def run_on_ranges(svc: Services, bucket: str, key: str, meta: ObjectMeta, 
             with timed(svc.metrics, "fetch"):
                 data = await read_range(svc, bucket, key, meta, gap_start, gap_end)
             source = source.with_range(gap_start, data)
-        result = await svc.pool.run(run_chain_sparse, chain, source, meta.content_type, limits, resources)
+        result = await svc.pool.run(run_chain_sparse, chain, source, meta.content_type, limits, resources,
+                                    heavy=True)  # video
         if isinstance(result, Output):
             return result
         start = result.offset // BLOCK * BLOCK

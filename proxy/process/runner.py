@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import proxy.process.catalog  # noqa: F401  (fills the registry in worker processes too)
 from proxy.errors import invalid_argument
 from proxy.limits import Limits
+from proxy.process import deadline
 from proxy.process.grammar import Chain
 from proxy.process.media.sparse import NeedBytes, SparseSource
 from proxy.process.registry import NO_RESOURCES, REGISTRY, Output, Registry
@@ -57,6 +58,7 @@ def run_chain(chain: Chain, source: bytes, media_type: str, limits: Limits,
     """
     output = Output(source, media_type)
     for step in chain.steps:
+        deadline.check()  # a step may be long: none starts once the pool's deadline has passed
         output = registry.runner(step.category)(output.body, step.actions, limits, resources)
     return output
 
