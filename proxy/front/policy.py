@@ -16,8 +16,8 @@ from proxy.errors import OssError, access_denied
 from proxy.front.addressing import Address
 from proxy.front.flavour import reaches_upstream
 from proxy.front.query import PROCESS
-from proxy.process.grammar import Chain
-from proxy.process.registry import REGISTRY
+from proxy.grammar.chain import Chain
+from proxy.grammar.oss import OSS
 
 log = logging.getLogger("osprey.auth")
 
@@ -98,7 +98,7 @@ def authorize_chain(identity: Identity | None, chain: Chain) -> None:
     if identity is not None:
         return
     for action in chain.actions():
-        spec = REGISTRY.get(action.category, action.name)
+        spec = OSS.get(action.category, action.name)
         if spec is not None and spec.signed_only:
             raise access_denied(f"{action.category}/{action.name} needs a signed request; anonymous callers may "
                                 "only run image/ actions and video/snapshot.")

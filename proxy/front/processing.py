@@ -16,11 +16,12 @@ from proxy.errors import OssError
 from proxy.front.objects import apply_overrides, conditions_from
 from proxy.front.ranged import reads_in_part, run_on_ranges
 from proxy.front.services import Rendition, Services
+from proxy.grammar.chain import Chain, parse_process
+from proxy.grammar.doc_source import with_key_type
+from proxy.grammar.oss import OSS
 from proxy.httpdate import http_date
 from proxy.process.cost import job_cost
-from proxy.process.doc.source import with_key_type
-from proxy.process.grammar import Chain, parse_process
-from proxy.process.registry import Output
+from proxy.process.output import Output
 from proxy.process.runner import max_source_bytes, needed_objects, run_chain
 from proxy.trace import count_cache, count_processed, timed
 from proxy.upstream.conditional import Preconditions
@@ -35,14 +36,14 @@ def parse_request_chain(process: str, style: str | None, bucket: str, settings: 
     if style is None:
         if not process:
             raise OssError(400, "InvalidArgument", "x-oss-process is empty: give e.g. image/resize,w_100.")
-        chain = parse_process(process, max_actions=max_actions)
+        chain = parse_process(process, OSS, max_actions=max_actions)
         style = chain.style
         if style is None:
             return chain
     content = settings.styles.get(style)
     if content is None:
         raise OssError(404, "NoSuchStyle", f"The style {style!r} does not exist in bucket {bucket!r}.")
-    chain = parse_process(content, max_actions=max_actions)
+    chain = parse_process(content, OSS, max_actions=max_actions)
     if chain.style is not None:
         raise OssError(400, "InvalidArgument", f"The style {style!r} refers to another style.")
     return chain

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from proxy.front.services import Services
-from proxy.process.grammar import Chain
+from proxy.grammar.chain import Chain
 from proxy.process.media.sparse import SparseSource
-from proxy.process.registry import Output
+from proxy.process.output import Output
 from proxy.process.runner import reads_ranges, run_chain_sparse
 from proxy.trace import timed
 from proxy.upstream.errors import changed_while_read, upstream_bad_gateway

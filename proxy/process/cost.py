@@ -13,7 +13,7 @@ import sys
 
 from PIL import Image, UnidentifiedImageError
 
-from proxy.process.grammar import Chain
+from proxy.grammar.chain import Chain
 
 HEAVY = sys.maxsize
 """The cost of a job that is heavy whatever its size."""

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from proxy.process.registry import Output
+from proxy.process.output import Output
 
 MEDIA_TYPE = "application/json"  # image §1.3: most likely for image JSON [U]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from proxy.errors import OssError, bad_request, invalid_argument, missing_argument
-from proxy.process.params import decode_b64
+from proxy.grammar.params import decode_b64
 
 FIELD = "x-oss-process"
 STEP = "sys/saveas"

@@ -14,7 +14,7 @@ import requests
 from PIL import Image
 
 from proxy.front.services import SERVICES
-from proxy.process.params import encode_b64
+from proxy.grammar.params import encode_b64
 
 from .clients import in_thread, oss_bucket, s3_client
 from .conftest import CLIENT_KEY, CLIENT_SECRET, local_config

@@ -33,10 +33,8 @@ from PIL import Image
 from proxy.limits import Limits
 from proxy.process.doc import pdf
 from proxy.process.doc.document import DocState, Watermark, opened
-from proxy.process.doc.source import SOURCE
 from proxy.process.image import fonts
-from proxy.process.params import int_param
-from proxy.process.registry import ActionSpec, Output
+from proxy.process.output import Output
 
 DPI = 150
 PIXEL_WIDTH = 1240  # an A4 page at 150 dpi; wider pages are rendered down to this width
@@ -133,16 +131,3 @@ def _mark_uri(mark: Watermark) -> str:
         f"{html.escape(mark.text)}</text></svg>"
     )
     return "data:image/svg+xml," + urllib.parse.quote(svg, safe="")
-
-
-SPEC = ActionSpec(
-    "doc", "preview",
-    (
-        SOURCE,
-        int_param("copy", 0, 1, default=1),
-        int_param("print", 0, 1, default=1),
-        int_param("export", 0, 1, default=1),
-    ),
-    apply,
-    signed_only=True,
-)

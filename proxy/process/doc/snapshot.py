@@ -17,12 +17,9 @@ from PIL import Image
 from proxy.limits import Limits
 from proxy.process.doc import pdf
 from proxy.process.doc.document import DocState, opened
-from proxy.process.doc.source import SOURCE
-from proxy.process.params import choice_param, int_param
-from proxy.process.registry import ActionSpec, Output
+from proxy.process.output import Output
 
 DPI = 150
-MAX_PAGE = 2_000
 IMAGE_FORMATS = {"jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png")}
 JPEG_QUALITY = 90
 
@@ -46,15 +43,3 @@ def encode(image: Image.Image, target: str) -> Output:
     options = {"quality": JPEG_QUALITY} if encoder == "JPEG" else {}
     image.save(out, encoder, **options)
     return Output(out.getvalue(), media_type)
-
-
-SPEC = ActionSpec(
-    "doc", "snapshot",
-    (
-        choice_param("target", tuple(IMAGE_FORMATS), default="jpg"),
-        SOURCE,
-        int_param("page", 1, MAX_PAGE, default=1),
-    ),
-    apply,
-    signed_only=True,
-)

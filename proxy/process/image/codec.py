@@ -28,7 +28,7 @@ from proxy.process.image.gif_frames import count_frames
 from proxy.process.image.jpeg_scans import count_scans
 from proxy.process.image.quality import output_quality
 from proxy.process.image.state import HEADER_ONLY, ImageState, Size, SourceHeader, workable
-from proxy.process.registry import Output
+from proxy.process.output import Output
 
 pillow_heif.register_heif_opener()
 # Pillow's global bomb guard (≈ 179 M px) is stricter than OSS's 250 M px; `check_source` replaces it

@@ -23,20 +23,7 @@ from PIL import Image, ImageColor
 from proxy.limits import Limits
 from proxy.process.image.codec import check_output_frames
 from proxy.process.image.state import ImageState, Size
-from proxy.process.params import Param, check_required, choice_param, hex_color, int_param, invalid
-from proxy.process.registry import ActionSpec
 
-MODES = ("lfit", "mfit", "fill", "pad", "fixed")
-MAX_SIDE = 16_384
-EC_MODE = "0040-00000311"
-EC_W = "0040-00000312"
-EC_H = "0040-00000313"
-EC_L = "0040-00000314"
-EC_S = "0040-00000315"
-EC_P = "0040-00000317"
-EC_LIMIT = "0040-00000319"
-EC_BOTH_ZERO = "0040-00000321"
-EC_NOTHING = "0040-00000322"
 # Pillow first shrinks by an integer factor (`reduce`) to within 3x of the target, then applies
 # Lanczos: indistinguishable from a full Lanczos and much faster on large shrinks.
 REDUCING_GAP = 3.0
@@ -177,29 +164,4 @@ def _render(frame: Image.Image, *, geometry: Geometry, logical: Size, color: str
     return canvas
 
 
-def _check(values: dict[str, Any]) -> None:
-    check_required("resize", values, ("w", "h", "l", "s", "p"), EC_NOTHING)
-    if values.get("w") == 0 and values.get("h") == 0:
-        raise invalid("resize", "w_0,h_0 asks for an empty image.", EC_BOTH_ZERO)
-    for key, ec in (("w", EC_W), ("h", EC_H)):
-        if values.get(key) == 0:
-            raise invalid("resize", f"{key}_ must be an integer in [1, {MAX_SIDE}].", ec)
-
-
-SPEC = ActionSpec(
-    "image", "resize",
-    (
-        choice_param("m", MODES, EC_MODE, default="lfit"),
-        # w and h parse 0 so that `w_0,h_0` can answer with its own EC (321) in `_check`.
-        int_param("w", 0, MAX_SIDE, EC_W),
-        int_param("h", 0, MAX_SIDE, EC_H),
-        int_param("l", 1, MAX_SIDE, EC_L),
-        int_param("s", 1, MAX_SIDE, EC_S),
-        int_param("p", 1, 1000, EC_P),
-        int_param("limit", 0, 1, EC_LIMIT, default=1),
-        Param("color", hex_color, "six hex digits RRGGBB", default="FFFFFF"),
-    ),
-    apply,
-    check=_check,
-    hint=needed_size,
-)
+hint = needed_size  # the runner's pre-decode planning hook

@@ -30,7 +30,7 @@ from proxy.errors import bad_request
 from proxy.limits import Limits
 from proxy.process import jsonbody
 from proxy.process.media.source import CONTAINER_TIME_BASE, open_source, seconds
-from proxy.process.registry import Output
+from proxy.process.output import Output
 
 MEDIA_TYPE = "application/json;charset=utf-8"
 # Container tags IMM reports, by FFmpeg's (lower-case) tag name.

@@ -4,6 +4,7 @@ import pytest
 from PIL import ImageChops
 
 from proxy.errors import OssError
+from proxy.grammar.fonts import DEFAULT, FONTS
 from proxy.limits import Limits
 from proxy.process.image import fonts
 from proxy.process.image.watermark_text import render_text
@@ -28,13 +29,13 @@ def inked(image) -> int:
 
 
 def test_fonts_table_has_every_oss_font_name():
-    assert set(fonts.FONTS) == set(OSS_FONTS)
-    assert fonts.DEFAULT == "wqy-zenhei"
+    assert set(FONTS) == set(OSS_FONTS)
+    assert DEFAULT == "wqy-zenhei"
 
 
 @pytest.mark.parametrize("name", OSS_FONTS)
 def test_fonts_every_name_loads_its_installed_face(name):
-    assert fonts.font(name, 24).getname()[0] == fonts.FONTS[name].family
+    assert fonts.font(name, 24).getname()[0] == FONTS[name].family
 
 
 @pytest.mark.parametrize("name", OSS_FONTS)
