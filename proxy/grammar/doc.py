@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from proxy.grammar import image
 from proxy.grammar.catalogue import ActionSpec
@@ -27,8 +28,8 @@ def parse_pages(text: str) -> str:
     return f"{int(first)}" + (dash or "") + (f"{int(last)}" if last is not None else "")
 
 
-def _spec(name: str, params: tuple[Param, ...], **kwargs: object) -> ActionSpec:
-    return ActionSpec("doc", name, params, f"{ENGINES}.{name}", signed_only=True, **kwargs)  # type: ignore[arg-type]
+def _spec(name: str, params: tuple[Param, ...], **kwargs: Any) -> ActionSpec:
+    return ActionSpec("doc", name, params, f"{ENGINES}.{name}", signed_only=True, **kwargs)
 
 
 SNAPSHOT = _spec(
