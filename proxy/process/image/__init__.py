@@ -1,14 +1,11 @@
 """image/* actions: decode once, run each action on an `ImageState`, encode once.
 
-Adding an action is one module plus one line in `ACTIONS`. The module defines
-`apply(state: ImageState, args: dict, limits: Limits) -> ImageState` (args: every parameter, with
-defaults) and `
-
-
-`. `hint(args,
-size)` lets the runner decode a JPEG at a reduced scale: return the smallest source size the action
-needs, or `encode_only` (from `state.py`) for actions that never read pixels; leave it unset when unsure
-(the image is then decoded in full). An action that answers with its own body (info) sets
+Adding an action is one module here, its spec in `proxy.grammar.image` (whose `engine` names the
+module) and its test. The module defines `apply(state: ImageState, args: dict, limits: Limits) ->
+ImageState` (args: every parameter, with defaults) and may define `hint(args, size)`, which lets the
+runner decode a JPEG at a reduced scale: return the smallest source size the action needs, or
+`encode_only` (from `state.py`) for actions that never read pixels; leave it unset when unsure (the
+image is then decoded in full). An action that answers with its own body (info) sets
 `state.output`, and the chain ends there.
 """
 
