@@ -58,16 +58,13 @@ def open_pdf(data: bytes, limits: Limits) -> Iterator[pdfium.PdfDocument]:
 
 def render(document: pdfium.PdfDocument, index: int, box: Box, dpi: int) -> Image.Image:
     """Page `index` (0-based) as RGB at `dpi`, or smaller so that it fits inside `box`."""
-    page = document[index]
-    try:
+    with _page(document, index) as page:
         width, height = page.get_size()
         if width <= 0 or height <= 0:
             raise bad_request(f"Page {index + 1} of the document has no area.")
         scale = min(dpi / POINTS_PER_INCH, box[0] / width, box[1] / height)
         bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255), may_draw_forms=True)
         return bitmap.to_pil().convert("RGB")
-    finally:
-        page.close()
 
 
 def fit_pixels(limits: Limits) -> Box:
@@ -78,15 +75,12 @@ def fit_pixels(limits: Limits) -> Box:
 
 def page_text(document: pdfium.PdfDocument, index: int) -> str:
     """The text of page `index`, with `\\n` line ends."""
-    page = document[index]
-    try:
+    with _page(document, index) as page:
         textpage = page.get_textpage()
         try:
             return textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
         finally:
             textpage.close()
-    finally:
-        page.close()
 
 
 def text_runs(document: pdfium.PdfDocument, index: int) -> list[TextRun]:
@@ -94,8 +88,7 @@ def text_runs(document: pdfium.PdfDocument, index: int) -> list[TextRun]:
 
     Rotated and degenerate pages give none: their rectangles would not match the rendered image.
     """
-    page = document[index]
-    try:
+    with _page(document, index) as page:
         if page.get_rotation():
             return []
         left, bottom, right, top = page.get_bbox()
@@ -116,8 +109,21 @@ def text_runs(document: pdfium.PdfDocument, index: int) -> list[TextRun]:
             return runs
         finally:
             textpage.close()
+
+
+@contextmanager
+def _page(document: pdfium.PdfDocument, index: int) -> Iterator[pdfium.PdfPage]:
+    """Page `index` (0-based), closed afterwards; a page PDFium cannot load or read (a damaged page
+    tree, content or text) is a 400, like a document it cannot open."""
+    page = None
+    try:
+        page = document[index]
+        yield page
+    except pdfium.PdfiumError as exc:
+        raise bad_request(f"Page {index + 1} of the document cannot be read ({exc}).") from None
     finally:
-        page.close()
+        if page is not None:
+            page.close()
 
 
 def subset(document: pdfium.PdfDocument, indices: Sequence[int]) -> bytes:

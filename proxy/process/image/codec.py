@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pillow_heif
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, ImageCms, TiffImagePlugin, UnidentifiedImageError
 
 from proxy.errors import OssError, image_too_large
 from proxy.limits import Limits
@@ -58,6 +58,10 @@ _EXIF_FORMATS = frozenset({"jpg", "png", "webp", "avif", "heic"})
 _MAX_EXIF_BYTES = 65_533
 _DRAFT_GAP = 2  # decode at ≥ 2x the needed size, then resample: as sharp as a full decode
 _SRGB = ImageCms.createProfile("sRGB")
+# What Pillow's readers raise on broken data: libavif and libheif raise RuntimeError, the GIF reader
+# IndexError or struct.error when a block runs past the end of the file, the TIFF reader TypeError
+# when a strip offset is stored as a fraction.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error, RuntimeError)
 
 # The IJG (libjpeg) base tables in natural order; a quality-Q table is these scaled (Annex K).
 _LUMA = (
@@ -96,8 +100,8 @@ def decode(data: bytes, limits: Limits, needed: NeededSize | None = None) -> Ima
     icc = image.info.get("icc_profile") if image.mode != "CMYK" else None
     loop = image.info.get("loop") if frame_count > 1 else None
     try:
-        frames, durations = _load_frames(image, frame_count)
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        frames, durations = _load_frames(image, frame_count, limits)
+    except _DECODE_ERRORS as exc:
         raise _corrupt(fmt, exc) from None
     return ImageState(
         frames=frames,
@@ -192,7 +196,7 @@ def _scaled(base: Sequence[int], quality: int) -> list[int]:
 def _open(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=_OPENERS)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+    except (UnidentifiedImageError, *_DECODE_ERRORS):
         raise OssError(
             400, "BadRequest",
             "The source object is not an image in a supported format (jpg, png, webp, gif, bmp, "
@@ -207,7 +211,7 @@ def _frame_count(image: Image.Image, fmt: str) -> int:
         return 1
     try:
         return int(getattr(image, "n_frames", 1))
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except _DECODE_ERRORS as exc:
         raise _corrupt(fmt, exc) from None
 
 
@@ -225,18 +229,19 @@ def _exif(image: Image.Image) -> bytes | None:
     try:
         exif = image.getexif()
         raw = exif.tobytes() if exif else b""
-    except (OSError, SyntaxError, ValueError, struct.error):
-        return None
+    except (OSError, SyntaxError, ValueError, struct.error, AttributeError, TypeError):
+        return None  # AttributeError, TypeError: Pillow cannot re-serialise a tag whose type was changed
     return raw if 0 < len(raw) <= _MAX_EXIF_BYTES else None
 
 
-def _load_frames(image: Image.Image, count: int) -> tuple[tuple[Image.Image, ...], tuple[int, ...]]:
+def _load_frames(image: Image.Image, count: int, limits: Limits) -> tuple[tuple[Image.Image, ...], tuple[int, ...]]:
     if count == 1:
         image.load()
         return (_normalize(image),), ()
     frames, durations = [], []
     for index in range(count):
         image.seek(index)
+        check_source(image.size, count, limits)  # a GIF frame may grow the canvas past the header's size
         image.load()  # WebP sets a frame's duration only once it is loaded
         frames.append(image.convert("RGBA"))
         durations.append(int(image.info.get("duration", 0)))
@@ -277,7 +282,8 @@ def _corrupt(fmt: str, exc: BaseException) -> OssError:
 
 def _encodable(frame: Image.Image, fmt: str) -> Image.Image:
     """JPG has no alpha: transparent areas become white (§4.5); BMP cannot store LA; GIF's
-    transparency is all or nothing, so alpha is cut at half (else resampled edges grow halos)."""
+    transparency is all or nothing, so alpha is cut at half (else resampled edges grow halos);
+    an untouched TIFF source is copied, so its own (maybe damaged) tags are not written again."""
     if fmt == "jpg" and frame.mode in ("LA", "RGBA"):
         flat = Image.new(frame.mode[:-1], frame.size, "white")
         flat.paste(frame, mask=frame.getchannel("A"))
@@ -288,6 +294,8 @@ def _encodable(frame: Image.Image, fmt: str) -> Image.Image:
         return frame
     if fmt == "bmp" and frame.mode == "LA":
         return frame.convert("RGBA")
+    if fmt == "tiff" and isinstance(frame, TiffImagePlugin.TiffImageFile):
+        return frame.copy()
     return frame
 
 
