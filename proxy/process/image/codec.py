@@ -239,12 +239,23 @@ def _load_frames(image: Image.Image, count: int, limits: Limits) -> tuple[tuple[
         image.load()
         return (_normalize(image),), ()
     frames, durations = [], []
-    for index in range(count):
-        image.seek(index)
-        check_source(image.size, count, limits)  # a GIF frame may grow the canvas past the header's size
-        image.load()  # WebP sets a frame's duration only once it is loaded
-        frames.append(image.convert("RGBA"))
-        durations.append(int(image.info.get("duration", 0)))
+    # A GIF frame may grow the canvas past the header's size, and seeking to it already allocates (the
+    # region the frame disposes of): Pillow's own guard, off elsewhere, refuses past twice max_pixels.
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    try:
+        for index in range(count):
+            image.seek(index)
+            check_source(image.size, count, limits)
+            image.load()  # WebP sets a frame's duration only once it is loaded
+            frames.append(image.convert("RGBA"))
+            durations.append(int(image.info.get("duration", 0)))
+    except Image.DecompressionBombError:
+        raise image_too_large(
+            f"A frame of the source image needs more than {limits.max_pixels} px (limits.max_pixels).",
+            EC_DECODE_TOO_LARGE,
+        ) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = None
     return tuple(frames), tuple(durations)
 
 
