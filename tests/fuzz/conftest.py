@@ -52,14 +52,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 @pytest.fixture(scope="session")
-def image_seeds() -> dict[str, list[Seed]]:
-    return seeds.image_seeds()
-
-
-@pytest.fixture(scope="session")
-def format_seeds(image_seeds) -> dict[str, list[Seed]]:
+def format_seeds() -> dict[str, list[Seed]]:
     """Every binary format the fuzzer mutates, by name."""
-    return image_seeds | {"pdf": seeds.pdf_seeds(), "mp4": seeds.mp4_seeds()}
+    return seeds.image_seeds() | {"pdf": seeds.pdf_seeds(), "mp4": seeds.mp4_seeds()}
 
 
 @pytest.fixture(scope="session")

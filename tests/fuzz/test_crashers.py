@@ -21,8 +21,8 @@ from tests.front.test_doc_e2e import get
 from tests.process.doc.conftest import run_doc
 
 CRASHERS = Path(__file__).parent / "crashers"
-STRIP_OFFSETS, MAKE, COMPRESSION, GRAY_RESPONSE_CURVE = 273, 271, 259, 291
-DOUBLE, SRATIONAL = 12, 10
+STRIP_OFFSETS, MAKE, COMPRESSION, PHOTOMETRIC, SAMPLES_PER_PIXEL, GRAY_RESPONSE_CURVE = 273, 271, 259, 262, 277, 291
+DOUBLE, SRATIONAL, UNKNOWN_TYPE = 12, 10, 2051
 # (file, chain, status, code, EC) the server answers now.
 FILES = [
     # Pillow's GIF reader indexes past the end of a block the file cuts short (IndexError).
@@ -47,20 +47,21 @@ FILES = [
 ]
 
 
-def tiff_with_entry(tag: int, *, new_tag: int | None = None, new_type: int | None = None) -> bytes:
-    """An 8x8 RGB TIFF (text tags before the pixels) with the directory entry of `tag` renumbered or retyped."""
+def tiff_with_entries(changes: dict[int, tuple[int | None, int | None, int | None]]) -> bytes:
+    """A 32x32 RGB TIFF (text tags before the pixels) with directory entries rewritten: each tag in `changes`
+    gets (number, type, count of values), None keeping what it had."""
     out = io.BytesIO()
-    Image.new("RGB", (8, 8), (10, 200, 30)).save(out, "TIFF", tiffinfo={MAKE: "Osprey", 305: "fuzz seed"})
+    Image.new("RGB", (32, 32), (10, 200, 30)).save(out, "TIFF", tiffinfo={MAKE: "Osprey", 305: "fuzz seed"})
     data = bytearray(out.getvalue())
     assert data[:2] == b"II", "Pillow writes little-endian TIFFs"
     (directory,) = struct.unpack_from("<I", data, 4)
     (count,) = struct.unpack_from("<H", data, directory)
     for entry in range(directory + 2, directory + 2 + 12 * count, 12):
-        number, kind = struct.unpack_from("<HH", data, entry)
-        if number == tag:
-            struct.pack_into("<HH", data, entry, new_tag or number, new_type or kind)
-            return bytes(data)
-    raise AssertionError(f"no tag {tag} in the TIFF")
+        fields = struct.unpack_from("<HHI", data, entry)
+        if fields[0] in changes:
+            new = [old if value is None else value for old, value in zip(fields, changes[fields[0]], strict=True)]
+            struct.pack_into("<HHI", data, entry, *new)
+    return bytes(data)
 
 
 def run(process: str, data: bytes, key: str = "crasher.pdf"):
@@ -81,7 +82,7 @@ def test_a_former_crasher_is_a_400_with_an_oss_code(name, process, code, ec):
 
 def test_a_strip_offset_stored_as_a_fraction_is_a_corrupt_tiff():
     """Pillow seeks to a float and raises TypeError."""
-    err = failure("image/resize,w_100", tiff_with_entry(STRIP_OFFSETS, new_type=DOUBLE))
+    err = failure("image/resize,w_100", tiff_with_entries({STRIP_OFFSETS: (None, DOUBLE, None)}))
     assert (err.status, err.code, err.ec) == (400, "BadRequest", EC_UNSUPPORTED)
     assert "tiff image is corrupt" in err.message
 
@@ -89,18 +90,26 @@ def test_a_strip_offset_stored_as_a_fraction_is_a_corrupt_tiff():
 @pytest.mark.filterwarnings("ignore:Metadata Warning")  # Pillow's note on the retyped tag
 def test_a_text_tag_retyped_as_a_fraction_loses_the_exif_not_the_image():
     """Pillow could not re-serialise the EXIF (AttributeError); unreadable EXIF is dropped, as documented."""
-    output = run("image/format,png", tiff_with_entry(MAKE, new_type=SRATIONAL))
+    output = run("image/format,png", tiff_with_entries({MAKE: (None, SRATIONAL, None)}))
     image = Image.open(io.BytesIO(output.body))
-    assert (image.format, image.size, image.getpixel((4, 4))) == ("PNG", (8, 8), (10, 200, 30))
+    assert (image.format, image.size, image.getpixel((4, 4))) == ("PNG", (32, 32), (10, 200, 30))
     assert "exif" not in image.info
+
+
+def test_a_tag_with_far_too_many_values_loses_the_exif_not_the_image():
+    """1025 values for PhotometricInterpretation, and an unknown type for SamplesPerPixel, made Pillow's
+    EXIF reader fail with KeyError."""
+    damaged = tiff_with_entries({PHOTOMETRIC: (None, None, 1025), SAMPLES_PER_PIXEL: (None, UNKNOWN_TYPE, None)})
+    image = Image.open(io.BytesIO(run("image/resize,w_100", damaged).body))
+    assert (image.format, image.size) == ("TIFF", (32, 32))  # the pixels are read as grey: the samples are damaged
 
 
 def test_a_tiff_is_re_encoded_without_the_source_files_own_tags():
     """An unknown compression tag made libtiff refuse to write the copy (ValueError): the output TIFF is
     written from the pixels, so it carries neither that tag nor the source's others."""
-    output = run("image/resize,w_100", tiff_with_entry(COMPRESSION, new_tag=GRAY_RESPONSE_CURVE))
+    output = run("image/resize,w_100", tiff_with_entries({COMPRESSION: (GRAY_RESPONSE_CURVE, None, None)}))
     image = Image.open(io.BytesIO(output.body))
-    assert (image.format, image.size, image.getpixel((4, 4))) == ("TIFF", (8, 8), (10, 200, 30))
+    assert (image.format, image.size, image.getpixel((4, 4))) == ("TIFF", (32, 32), (10, 200, 30))
     assert GRAY_RESPONSE_CURVE not in image.tag_v2 and MAKE not in image.tag_v2
 
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from pebble import ProcessPool
 
 from .conftest import CASES, SEED
 from .harness import Case, new_pool, report, run_cases
@@ -39,7 +40,7 @@ def cases_for(fmt: str, family: list[Seed], others: list[Seed], count: int) -> l
 
 
 @pytest.fixture(scope="module")
-def pool() -> Iterator[object]:
+def pool() -> Iterator[ProcessPool]:
     workers = new_pool()
     yield workers
     workers.stop()

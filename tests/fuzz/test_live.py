@@ -85,7 +85,7 @@ def document_cases() -> list[LiveCase]:
         if fmt == "docx" and rng.random() < 0.5:
             data, description = mutate_zip_member(rng, documents[fmt], DOCX_MEMBERS)
         else:
-            data, description = mutate(rng, documents[fmt], [])
+            data, description = mutate(rng, documents[fmt], list(documents.values()))
         cases.append(LiveCase(fmt, Case(DOC_CHAIN, data, f"fuzz/doc-{number}.{fmt}", description), True))
     return cases
 

@@ -229,8 +229,8 @@ def _exif(image: Image.Image) -> bytes | None:
     try:
         exif = image.getexif()
         raw = exif.tobytes() if exif else b""
-    except (OSError, SyntaxError, ValueError, struct.error, AttributeError, TypeError):
-        return None  # AttributeError, TypeError: Pillow cannot re-serialise a tag whose type was changed
+    except (OSError, SyntaxError, ValueError, struct.error, AttributeError, KeyError, TypeError):
+        return None  # AttributeError, KeyError, TypeError: Pillow fails on a tag whose type or count is wrong
     return raw if 0 < len(raw) <= _MAX_EXIF_BYTES else None
 
 
