@@ -1,6 +1,9 @@
 """Osprey benchmark: requests/s, p50/p99 latency and peak RSS per case, with ratios to the in-process limit.
 
     .venv/bin/python bench/run.py [--seconds 10] [--concurrency 8] [--backend local|s3|both]
+    .venv/bin/python bench/run.py --attack [--seconds 25]
+
+`--attack` runs one case instead: 4 clients hammer hostile URLs while 4 others request ordinary misses.
 
 It starts Osprey as a real server process on loopback (and moto's S3 server for `s3`), generates its
 corpus, drives each case with a bounded load generator and prints one line per case. Nothing here
@@ -11,9 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
+import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -30,6 +36,8 @@ from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from PIL import Image  # noqa: E402
 
 from proxy import samples  # noqa: E402
 from proxy.limits import Limits  # noqa: E402
@@ -50,6 +58,57 @@ MISS_CASES = (
     ("miss GIF resize,w_150", "anim.gif", "image/resize,w_150"),
 )
 PASS_THROUGH_BYTES = 100 * 1024 * 1024
+ATTACK_CLIENTS = 4
+ATTACK_TIMEOUT_S = 10  # limits.timeout_s for the attack: short enough that runaway jobs are cut in the run
+ATTACK_DRAIN_S = 5
+
+
+def repeated_scan_jpeg(side: int, copies: int) -> bytes:
+    """A flat grey progressive JPEG whose smallest scan is repeated `copies` times: a small file that
+    libjpeg walks whole once per scan (half a MB, some 15 s of CPU at 8000 px and 3,000 copies)."""
+    out = io.BytesIO()
+    Image.new("L", (side, side), 128).save(out, "JPEG", progressive=True, quality=90)
+    data = out.getvalue()
+    scans = [(end - start, start, end) for marker, start, end in _jpeg_segments(data) if marker == 0xDA]
+    _, start, end = min(scans)
+    eoi = len(data) - 2
+    return data[:eoi] + data[start:end] * copies + data[eoi:]
+
+
+def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """(marker, start, end) of each segment before EOI; a scan runs to the next marker."""
+    pos = 2
+    while data[pos + 1] != 0xD9:
+        marker = data[pos + 1]
+        end = pos + 2 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        if marker == 0xDA:
+            while not (data[end] == 0xFF and data[end + 1] not in (0x00, *range(0xD0, 0xD8))):
+                end += 1
+        yield marker, pos, end
+        pos = end
+
+
+def many_frame_gif(side: int, frames: int) -> bytes:
+    """A GIF of `frames` one-pixel frames on a `side`-pixel canvas: 23 KB that decode to a full canvas per
+    frame (1,000 frames at 500 px: about 1 GB)."""
+    head = b"GIF89a" + struct.pack("<HHBBB", side, side, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    loop = b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    frame = [b"\x21\xf9\x04\x04\x02\x00\x00\x00"  # keep the canvas, 20 ms
+             + b"\x2c" + struct.pack("<HHHHB", n % side, n // side % side, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+             for n in range(frames)]
+    return head + loop + b"".join(frame) + b"\x3b"
+
+
+HOSTILE = {
+    "scans.jpg": lambda: repeated_scan_jpeg(8000, 3000),
+    "frames.gif": lambda: many_frame_gif(500, 1000),
+    "48mp.jpg": lambda: samples.photo_jpeg(8000, 6000),
+}
+HOSTILE_URLS = (
+    ("scans.jpg", "image/resize,w_100"),
+    ("frames.gif", "image/resize,w_100"),
+    ("48mp.jpg", "image/" + "/".join(["blur,r_50,s_50"] * 19)),  # the quality suffix is the 20th action
+)
 
 
 @dataclass
@@ -65,10 +124,14 @@ class Result:
     def rate(self) -> float:
         return self.count / self.seconds if self.seconds else 0.0
 
-    def line(self, extra: str = "") -> str:
+    @property
+    def p99(self) -> float:
         lat = sorted(self.latencies) or [0.0]
-        p50 = statistics.median(lat) * 1000
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        return lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+
+    def line(self, extra: str = "") -> str:
+        p50 = statistics.median(self.latencies or [0.0]) * 1000
+        p99 = self.p99 * 1000
         return (f"{self.name:<46} {self.rate:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
                 f"  errors {self.errors}{extra}")
 
@@ -127,8 +190,10 @@ def children(pid: int) -> list[int]:
 
 
 async def load(url: str | Callable[[int], str], seconds: float, concurrency: int, name: str,
-               headers: dict[str, str] | None = None, expect: int = 200) -> Result:
-    """Keep `concurrency` requests in flight for `seconds`; every body is read to the end and discarded."""
+               headers: dict[str, str] | None = None, expect: int = 200,
+               statuses: dict[int, int] | None = None) -> Result:
+    """Keep `concurrency` requests in flight for `seconds`; every body is read to the end and discarded.
+    `statuses`, if given, counts the answers by status (0: no answer)."""
     latencies: list[float] = []
     errors = 0
     count = 0
@@ -146,9 +211,11 @@ async def load(url: str | Callable[[int], str], seconds: float, concurrency: int
                         size = 0
                         async for chunk in resp.content.iter_chunked(1 << 20):  # streamed, not held
                             size += len(chunk)
-                        ok = resp.status == expect
+                        ok, status = resp.status == expect, resp.status
                 except aiohttp.ClientError:
-                    ok, size = False, 0
+                    ok, size, status = False, 0, 0
+                if statuses is not None:
+                    statuses[status] = statuses.get(status, 0) + 1
                 latencies.append(time.perf_counter() - start)
                 count += 1
                 payload += size
@@ -349,12 +416,90 @@ async def run_backend(label: str, upstream_toml: str, work: Path, corpus: dict[s
             proc.wait(timeout=10)
 
 
+class RssSampler:
+    """The largest RSS of a server and its children seen while the block runs (killed workers included)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_mib = pid, 0.0
+
+    def rss_mib(self) -> float:
+        total = 0
+        for p in [self.pid, *children(self.pid)]:
+            try:
+                for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except FileNotFoundError:
+                continue
+        return total / 1024
+
+    async def run(self) -> None:
+        while True:
+            self.peak_mib = max(self.peak_mib, self.rss_mib())
+            await asyncio.sleep(0.1)
+
+
+async def run_attack(work: Path, args) -> None:
+    """Ordinary misses alone, then again while ATTACK_CLIENTS clients hammer HOSTILE_URLS."""
+    bucket = work / "data" / BUCKET
+    for name, make in {"12mp.jpg": CORPUS["12mp.jpg"], **HOSTILE}.items():
+        (bucket / name).write_bytes(make())
+    config = work / "attack.toml"
+    write_config(config, f'type = "local"\nroot = "{work / "data"}"', 0, 0)
+    toml = config.read_text().replace("[server]\n", f"[server]\ndrain_timeout_s = {ATTACK_DRAIN_S}\n", 1)
+    config.write_text(f"{toml}[limits]\ntimeout_s = {ATTACK_TIMEOUT_S}\n")
+    port = free_port()
+    proc = start_osprey(config, port)
+    base = f"http://127.0.0.1:{port}/{BUCKET}"
+    name, key, process = MISS_CASES[0]
+    ordinary = partial(miss_url, f"{base}/{key}?x-oss-process={process}")
+    hostile = [f"{base}/{key}?x-oss-process={process}" for key, process in HOSTILE_URLS]
+    try:
+        alone = await load(ordinary, args.seconds / 2, ATTACK_CLIENTS, f"{name}, alone")
+        print(alone.line())
+        sampler = RssSampler(proc.pid)
+        sampling = asyncio.ensure_future(sampler.run())
+        statuses: dict[int, int] = {}
+        attack, loaded = await asyncio.gather(
+            load(lambda n: miss_url(hostile[n % len(hostile)], n), args.seconds, ATTACK_CLIENTS,
+                 "hostile URLs", statuses=statuses),
+            load(ordinary, args.seconds, ATTACK_CLIENTS, f"{name}, under attack"),
+        )
+        sampling.cancel()
+        ok = 1 - loaded.errors / loaded.count if loaded.count else 0.0
+        print(loaded.line(f"  success {ok:.1%}  p99 x{loaded.p99 / alone.p99:.2f} of alone"))
+        print(attack.line(f"  statuses {dict(sorted(statuses.items()))}"))
+        print(f"peak RSS of Osprey (server + workers) under attack {sampler.peak_mib:.0f} MiB")
+    finally:
+        # SIGTERM right after the attack: a runaway job must not hold the exit past the drain.
+        signalled = time.monotonic()
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+            print(f"exited {time.monotonic() - signalled:.1f} s after SIGTERM (server.drain_timeout_s = "
+                  f"{ATTACK_DRAIN_S})")
+        except subprocess.TimeoutExpired:
+            print("still running 60 s after SIGTERM: killed")
+            for pid in children(proc.pid):
+                os.kill(pid, signal.SIGKILL)
+            proc.kill()
+            proc.wait()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--backend", choices=("local", "s3", "both"), default="both")
+    parser.add_argument("--attack", action="store_true", help="the hostile-load case alone")
     args = parser.parse_args()
+    if args.attack:
+        print(f"Osprey under attack: {os.cpu_count()} cores, {args.seconds:g} s, {ATTACK_CLIENTS} hostile and "
+              f"{ATTACK_CLIENTS} ordinary clients, limits.timeout_s = {ATTACK_TIMEOUT_S}")
+        with tempfile.TemporaryDirectory(prefix="osprey-bench-") as tmp:
+            (Path(tmp) / "data" / BUCKET).mkdir(parents=True)
+            await run_attack(Path(tmp), args)
+        return
     print(f"Osprey benchmark: {os.cpu_count()} cores, {args.seconds:g} s per case, concurrency {args.concurrency}, "
           "access log off (log_level = warning)")
     with tempfile.TemporaryDirectory(prefix="osprey-bench-") as tmp:

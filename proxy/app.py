@@ -12,9 +12,11 @@ from proxy.front.observe import METRICS, metrics_page, served, watch
 from proxy.front.readiness import READINESS, Readiness
 from proxy.front.services import SERVICES, Services
 from proxy.metrics import Metrics
-from proxy.upstream.base import Upstream
 from proxy.upstream.build import open_upstream
+from proxy.upstream.interface import Upstream
+from proxy.upstream.local import LocalUpstream
 from proxy.upstream.metered import MeteredUpstream
+from proxy.upstream.shared_heads import SharedHeads
 from proxy.workers import WorkerPool
 
 RESERVED = "/_osprey"
@@ -43,8 +45,12 @@ def _lifecycle(config: Config, given: Upstream | None):
         metrics = app[METRICS]
         raw = given or await open_upstream(config.upstream)
         limits = config.limits
-        pool = WorkerPool(limits.workers, limits.max_concurrency, limits.timeout_s, metrics)
-        svc = Services(config, MeteredUpstream(raw, metrics), pool, metrics)
+        pool = WorkerPool(limits.workers, limits.max_concurrency, limits.timeout_s, metrics,
+                          heavy_workers=limits.heavy_workers, memory_bytes=limits.worker_memory_bytes)
+        upstream: Upstream = MeteredUpstream(raw, metrics)
+        if not isinstance(raw, LocalUpstream):
+            upstream = SharedHeads(upstream)
+        svc = Services(config, upstream, pool, metrics)
         app[SERVICES] = svc
         watch(metrics, svc)
         app[READINESS].watch(svc.upstream.ping)

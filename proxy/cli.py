@@ -130,7 +130,7 @@ def _process(args: argparse.Namespace) -> int:
     from proxy.process.doc.source import with_key_type
     from proxy.process.grammar import parse_process
     from proxy.process.runner import max_source_bytes, needed_objects, run_chain
-    from proxy.upstream.base import source_too_large
+    from proxy.upstream.errors import source_too_large
 
     limits = Limits()
     source = Path(args.input).read_bytes()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proxy.limits import Limits
+from proxy.limits import MIN_WORKER_MEMORY, Limits
 
 
 class ConfigError(Exception):
@@ -29,6 +29,11 @@ class ServerConfig:
     log_format: str = "json"
     metrics_port: int = 0
     drain_timeout_s: float = 25.0
+    trust_unsigned_process: bool = False
+    header_timeout_s: float = 20.0
+    body_idle_timeout_s: float = 20.0
+    keepalive_timeout_s: float = 75.0
+    max_connections: int = 1024
 
 
 @dataclass(frozen=True)
@@ -98,10 +103,12 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "buckets.auto_format": ("avif", "webp"),
     "server.log_level": ("debug", "info", "warning", "error"),
     "server.log_format": ("json", "text"),
+    "limits.doc_sandbox": ("bwrap", "none"),
 }
 _NON_NEGATIVE = {
     "cache.max_bytes", "cache.source_max_bytes", "cache.revalidate_after_s", "cache.l2_max_age_s",
-    "limits.workers", "server.port", "server.metrics_port", "server.drain_timeout_s",
+    "limits.workers", "limits.worker_memory_bytes", "limits.heavy_workers", "server.port",
+    "server.metrics_port", "server.drain_timeout_s",
 }
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _STYLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
@@ -114,6 +121,12 @@ def _fail(key: str, value: Any, allowed: str) -> ConfigError:
 
 def _coerce(key: str, value: Any, kind: Any) -> Any:
     """Convert one raw value (TOML or environment text) to the field's type, or fail with one line."""
+    if kind is bool or kind == "bool":
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            value = value.strip().lower() == "true"
+        if not isinstance(value, bool):
+            raise _fail(key, value, "true or false")
+        return value
     if kind is int or kind == "int":
         if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
             value = int(value)
@@ -263,6 +276,13 @@ def _check_consistency(config: Config) -> None:
         raise _fail("upstream.endpoint", up.endpoint, "an URL like http://127.0.0.1:9000")
     if up.type == "s3" and bool(up.access_key_id) != bool(up.secret_access_key):
         raise _fail("upstream.access_key_id", up.access_key_id, "both keys set, or neither")
+    limits = config.limits
+    if limits.workers and limits.heavy_workers > limits.workers:
+        raise _fail("limits.heavy_workers", limits.heavy_workers,
+                    f"0 (half of the workers) or at most limits.workers ({limits.workers})")
+    if 0 < limits.worker_memory_bytes < MIN_WORKER_MEMORY:
+        raise _fail("limits.worker_memory_bytes", limits.worker_memory_bytes,
+                    f"0 (no cap) or at least {MIN_WORKER_MEMORY}")
     single = config.server.single_bucket
     if single and not _BUCKET_NAME.match(single):
         raise _fail("server.single_bucket", single, "a bucket name of 3-63 lower-case letters, digits, '.', '-'")

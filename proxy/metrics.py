@@ -16,8 +16,15 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 STAGES = ("auth", "fetch", "queue", "process", "encode")
 CACHE_RESULTS = ("hit", "miss", "coalesced")
 # busy/timeout: the worker pool refused or gave up on a job; too_large: a size limit; access_denied: bucket
-# policy; bad_signature: anything refused while the signature was checked (mismatch, unknown key, expired…).
-REJECTION_REASONS = ("busy", "timeout", "too_large", "access_denied", "bad_signature")
+# policy; bad_signature: anything refused while the signature was checked (mismatch, unknown key, expired…);
+# the connection guard's: headers late, a body idle, a connection past the cap, a request head unparsable.
+REJECTION_REASONS = ("busy", "timeout", "too_large", "access_denied", "bad_signature",
+                     "header_timeout", "body_idle_timeout", "max_connections", "bad_request_head")
+# The worker pool's lanes (cheap thumbnails; heavy: large, animated, documents, video, audio) and why one
+# refused or lost a job: busy (its queue is full), timeout (limits.timeout_s), died (its worker ran out of
+# memory, limits.worker_memory_bytes, or was killed).
+LANES = ("cheap", "heavy")
+LANE_REJECTION_REASONS = ("busy", "timeout", "died")
 DIRECTIONS = ("received", "sent")  # bytes read from the upstream, bytes written to it
 METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
 OTHER = "Other"
@@ -57,11 +64,21 @@ class Metrics:
         self.rejections = Counter(
             "osprey_rejections", "Requests refused by a limit or a policy.", ("reason",), registry=r
         )
+        self.lane_busy = Gauge("osprey_lane_workers_busy", "Workers running a job of the lane.", ("lane",),
+                               registry=r)
+        self.lane_queued = Gauge("osprey_lane_queue_depth", "Jobs of the lane waiting for a worker.", ("lane",),
+                                 registry=r)
+        self.lane_rejections = Counter(
+            "osprey_lane_rejections", "Jobs of the lane refused or lost.", ("lane", "reason"), registry=r
+        )
         self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         for result in CACHE_RESULTS:
             self.cache_requests.labels(result)
         for reason in REJECTION_REASONS:
             self.rejections.labels(reason)
+        for lane in LANES:
+            for reason in LANE_REJECTION_REASONS:
+                self.lane_rejections.labels(lane, reason)
         for direction in DIRECTIONS:
             self.upstream_bytes.labels(direction)
 

@@ -20,10 +20,12 @@ from pathlib import Path
 from aiohttp import web
 
 from proxy.app import METRICS_PATH, build_app
-from proxy.config import Config, ConfigError
+from proxy.config import Config, ConfigError, ServerConfig
+from proxy.front.connections import ConnectionLimits, GuardedRunner
 from proxy.front.observe import METRICS, metrics_app
 from proxy.front.readiness import READINESS
 from proxy.front.services import SERVICES
+from proxy.process.doc import sandbox
 
 log = logging.getLogger("osprey.server")
 
@@ -44,16 +46,16 @@ def check_dependencies(config: Config) -> None:
     if up.type == "local" and not Path(up.root).is_dir():
         raise ConfigError(f"config error: upstream.root = {up.root!r} is not a directory (type 'local' serves "
                           "its sub-directories as buckets)")
+    problem = sandbox.start_problem(config.limits.doc_sandbox)
+    if problem is not None:
+        raise ConfigError(f"config error: {problem}")
 
 
 async def _serve(config: Config) -> None:
     server = config.server
     app = build_app(config)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=server.drain_timeout_s)
-    metrics_runner = (
-        web.AppRunner(metrics_app(app[METRICS], METRICS_PATH), handle_signals=False, access_log=None)
-        if server.metrics_port else None
-    )
+    runner = _runner(app, server, shutdown_timeout=server.drain_timeout_s)
+    metrics_runner = _runner(metrics_app(app[METRICS], METRICS_PATH), server) if server.metrics_port else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -80,6 +82,13 @@ async def _serve(config: Config) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
     log.info("stopped")
+
+
+def _runner(app: web.Application, server: ServerConfig, **kwargs: float) -> GuardedRunner:
+    """A runner whose connections have deadlines for headers and bodies, a cap, and XML for a bad request head."""
+    limits = ConnectionLimits(server.header_timeout_s, server.body_idle_timeout_s, server.max_connections)
+    return GuardedRunner(app, limits, handle_signals=False, access_log=None,
+                         keepalive_timeout=server.keepalive_timeout_s, **kwargs)
 
 
 async def _setup(runner: web.AppRunner, started: list[web.AppRunner]) -> None:

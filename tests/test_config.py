@@ -21,6 +21,16 @@ def test_defaults_are_oss_limits_and_private_buckets():
     assert config.limits.max_pixels == 250_000_000
     assert config.bucket("anything").anonymous == "none"
     assert config.bucket("anything").styles == {}
+    server = config.server
+    assert (server.header_timeout_s, server.body_idle_timeout_s, server.keepalive_timeout_s) == (20, 20, 75)
+    assert server.max_connections == 1024
+    assert config.server.trust_unsigned_process is False
+
+
+def test_trusting_unsigned_process_strings_is_a_boolean_from_toml_or_environment():
+    assert parse_config({"server": {"trust_unsigned_process": True}}, environ={}).server.trust_unsigned_process
+    env = {"OSPREY_SERVER_TRUST_UNSIGNED_PROCESS": "true"}
+    assert parse_config({}, environ=env).server.trust_unsigned_process is True
 
 
 def test_environment_overrides_every_section():
@@ -54,11 +64,19 @@ def test_environment_overrides_every_section():
         ({"server": {"port": "eighty"}}, {}, ["server.port", "'eighty'", "whole number"]),
         ({"server": {"port": -1}}, {}, ["server.port", ">= 0"]),
         ({"server": {"hots": "x"}}, {}, ["server.hots", "no such key"]),
+        ({"server": {"header_timeout_s": 0}}, {}, ["server.header_timeout_s", ">= 1"]),
+        ({"server": {"body_idle_timeout_s": -5}}, {}, ["server.body_idle_timeout_s", ">= 1"]),
+        ({"server": {"keepalive_timeout_s": "never"}}, {}, ["server.keepalive_timeout_s", "a number"]),
+        ({}, {"OSPREY_SERVER_MAX_CONNECTIONS": "0"}, ["server.max_connections", ">= 1"]),
         ({"upstream": {"type": "ftp"}}, {}, ["upstream.type", "'ftp'", "'local', 's3'"]),
         ({"upstream": {"endpoint": "not a url"}}, {}, ["upstream.endpoint", "URL"]),
         ({"upstream": {"type": "s3", "access_key_id": "only-one"}}, {}, ["upstream.access_key_id", "both"]),
         ({"limits": {"max_pixels": 0}}, {}, ["limits.max_pixels", ">= 1"]),
         ({"limits": {"timeout_s": "soon"}}, {}, ["limits.timeout_s", "a number"]),
+        ({"limits": {"workers": 2, "heavy_workers": 3}}, {}, ["limits.heavy_workers", "at most limits.workers (2)"]),
+        ({"limits": {"heavy_workers": -1}}, {}, ["limits.heavy_workers", ">= 0"]),
+        ({"limits": {"worker_memory_bytes": 1000}}, {}, ["limits.worker_memory_bytes", "0 (no cap) or at least"]),
+        ({"limits": {"heavy_cost": 0}}, {}, ["limits.heavy_cost", ">= 1"]),
         ({"cache": {"max_bytes": True}}, {}, ["cache.max_bytes", "whole number"]),
         ({"credentials": [{"access_key_id": "ak"}]}, {}, ["credentials[0]", "secret_access_key"]),
         ({"credentials": {"access_key_id": "ak"}}, {}, ["credentials", "array"]),
@@ -71,6 +89,8 @@ def test_environment_overrides_every_section():
         ({"buckets": {"ok-name": {"auto_format": "webp"}}}, {"OSPREY_BUCKETS_OK_NAME_AUTO_FORMAT": "jxl"}, ["jxl"]),
         ({"server": {"virtual_host_domain": "http://x"}}, {}, ["server.virtual_host_domain"]),
         ({"nonsense": {}}, {}, ["nonsense", "section"]),
+        ({"server": {"trust_unsigned_process": 1}}, {}, ["server.trust_unsigned_process", "true or false"]),
+        ({}, {"OSPREY_SERVER_TRUST_UNSIGNED_PROCESS": "yes"}, ["server.trust_unsigned_process", "'yes'"]),
         ({}, {"OSPREY_LIMITS_MAX_CHAIN": "many"}, ["limits.max_chain", "'many'"]),
         ({}, {"OSPREY_WHATEVER_X": "1"}, ["OSPREY_WHATEVER_X", "section"]),
         ({}, {"OSPREY_BUCKETS_PHOTOS_COLOUR": "1"}, ["OSPREY_BUCKETS_PHOTOS_COLOUR"]),

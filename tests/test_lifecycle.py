@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,17 +16,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
+
+from proxy import samples
 
 REPO = Path(__file__).resolve().parents[1]
 BIG = 64 * 1024 * 1024  # several times what loopback socket buffers hold: the server stays mid-body
+SLOW = "/photos/slow.jpg?x-oss-process=image" + "/blur,r_50,s_50" * 19  # about a second per blur here
 _START_S = 30.0
 
 
-def _config(tmp_path: Path, port: int, **server) -> Path:
+def _config(tmp_path: Path, port: int, limits: dict | None = None, **server) -> Path:
     lines = ["[server]", 'host = "127.0.0.1"', f"port = {port}"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in server.items()]
     lines += ["[upstream]", 'type = "local"', f"root = {json.dumps(str(tmp_path / 'data'))}",
-              "[buckets.photos]", 'anonymous = "read"', "[limits]", "workers = 1"]
+              "[buckets.photos]", 'anonymous = "read"', "[limits]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in {"workers": 1, **(limits or {})}.items()]
     path = tmp_path / "osprey.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -35,6 +42,7 @@ def data_root(tmp_path: Path) -> Path:
     (tmp_path / "data" / "photos").mkdir(parents=True)
     with open(tmp_path / "data" / "photos" / "big.bin", "wb") as f:
         f.truncate(BIG)  # sparse: costs no disk
+    (tmp_path / "data" / "photos" / "slow.jpg").write_bytes(samples.photo_jpeg(4000, 3000))
     return tmp_path / "data"
 
 
@@ -77,6 +85,27 @@ class Osprey:
 
     def log_lines(self) -> list[dict]:
         return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
+
+    def workers(self) -> set[int]:
+        """The server's descendants: the worker pool, the fork server its workers come from, and
+        multiprocessing's resource tracker."""
+        found, todo = set(), [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                kids = {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+            except FileNotFoundError:
+                continue
+            found |= kids
+            todo += kids
+        return found
+
+    def sample(self, metrics_port: int, name: str) -> float:
+        """One sample of the metrics page, by its name and labels as printed (`osprey_workers_busy`)."""
+        status, scrape = self.get("/_osprey/metrics", metrics_port)
+        assert status == 200
+        return next(float(line.split()[-1]) for line in scrape.decode().splitlines()
+                    if line.rpartition(" ")[0] == name)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -173,6 +202,21 @@ def test_a_missing_local_root_stops_start_up_with_one_line(tmp_path, unused_tcp_
     ]
 
 
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_host_where_bubblewrap_cannot_run_stops_start_up_with_one_line(tmp_path, data_root, unused_tcp_port):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+    (fake / "bwrap").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
+    done = subprocess.run([sys.executable, "-m", "proxy", "serve", "--config", str(_config(tmp_path, unused_tcp_port))],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("config error: limits.doc_sandbox = 'bwrap' but bubblewrap cannot create its namespaces")
+    assert "No permissions to create new namespace" in line and "limits.doc_sandbox = 'none'" in line
+
+
 def test_a_port_in_use_stops_start_up_with_one_line(tmp_path, data_root, unused_tcp_port):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", unused_tcp_port))
@@ -210,3 +254,70 @@ def test_sigint_stops_like_sigterm(tmp_path, data_root, start, unused_tcp_port):
     server.wait_healthy()
     server.proc.send_signal(signal.SIGINT)
     assert server.proc.wait(timeout=15) == 0
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process still runs (a zombie left to init to reap does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_a_job_past_the_timeout_answers_503_and_its_worker_is_replaced_not_left_burning(
+    tmp_path, data_root, start, unused_tcp_port
+):
+    server = start(_config(tmp_path, unused_tcp_port, limits={"timeout_s": 2}), unused_tcp_port)
+    server.wait_healthy()
+    before = server.workers()
+    began = time.monotonic()
+    status, body = server.get(f"{SLOW}/blur,r_50,s_50")
+    assert status == 503 and b"<Code>ServiceUnavailable</Code>" in body and b"limits.timeout_s" in body
+    assert time.monotonic() - began < 8
+    assert _until(lambda: not any(_alive(pid) for pid in before - server.workers()) and before != server.workers(), 10)
+    assert server.get("/photos/slow.jpg?x-oss-process=image/resize,w_100")[0] == 200  # the new worker
+    assert all(not _alive(pid) for pid in before - server.workers())
+
+
+def test_sigterm_does_not_wait_for_a_runaway_job_beyond_the_drain_timeout(
+    tmp_path, data_root, start, unused_tcp_port_factory
+):
+    port, metrics_port = unused_tcp_port_factory(), unused_tcp_port_factory()
+    server = start(_config(tmp_path, port, limits={"timeout_s": 120}, metrics_port=metrics_port,
+                           drain_timeout_s=1), port)
+    server.wait_healthy()
+    workers = server.workers()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", f"{SLOW}/blur,r_50,s_50")  # some 20 s of blurs
+    assert _until(lambda: server.sample(metrics_port, "osprey_workers_busy") == 1, 10)
+    signalled = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=15) == 0
+    assert time.monotonic() - signalled < 6  # the drain timeout (1 s), then the worker is terminated
+    # The workers are gone; the fork server and resource tracker leave once they see the server gone.
+    assert _until(lambda: not any(_alive(pid) for pid in workers), 5), [
+        Path(f"/proc/{pid}/cmdline").read_bytes() for pid in workers if _alive(pid)]
+    with pytest.raises((http.client.HTTPException, ConnectionError)):
+        conn.getresponse().read()
+    conn.close()
+
+
+def test_thumbnails_keep_flowing_while_heavy_urls_hold_their_lane(tmp_path, data_root, start, unused_tcp_port_factory):
+    port, metrics_port = unused_tcp_port_factory(), unused_tcp_port_factory()
+    server = start(_config(tmp_path, port, limits={"workers": 2, "timeout_s": 60}, metrics_port=metrics_port,
+                           drain_timeout_s=1), port)
+    server.wait_healthy()
+    heavy = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(3)]
+    for n, conn in enumerate(heavy):
+        conn.request("GET", f"{SLOW}/blur,r_{50 - n},s_50")  # some 20 s each; one runs, two wait
+    assert _until(lambda: server.sample(metrics_port, 'osprey_lane_queue_depth{lane="heavy"}') == 2, 10)
+    assert server.sample(metrics_port, 'osprey_lane_workers_busy{lane="heavy"}') == 1
+    began = time.monotonic()
+    for width in (100, 120, 140):
+        status, body = server.get(f"/photos/slow.jpg?x-oss-process=image/resize,w_{width}")
+        assert status == 200 and Image.open(io.BytesIO(body)).width == width
+    assert time.monotonic() - began < 15  # on the worker the heavy lane may not take, not after 20 s of blurs
+    assert server.sample(metrics_port, 'osprey_lane_workers_busy{lane="heavy"}') == 1
+    for conn in heavy:
+        conn.close()

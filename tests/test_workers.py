@@ -1,15 +1,23 @@
-"""The worker pool's own accounting: busy workers, queued jobs, and queue time told apart from work time."""
+"""The worker pool: its accounting (busy, queued, queue time apart from work time), deadlines that
+terminate workers, the memory cap, and the heavy lane."""
 
 import asyncio
+import math
 import multiprocessing
+import os
 import time
 from pathlib import Path
 
 import pytest
 
+from proxy import samples
 from proxy.errors import OssError
+from proxy.limits import Limits
 from proxy.metrics import Metrics
+from proxy.process import deadline
 from proxy.process.doc import shared_pdfs
+from proxy.process.grammar import parse_process
+from proxy.process.runner import run_chain
 from proxy.trace import Trace, tracing
 from proxy.workers import WorkerPool
 
@@ -92,3 +100,116 @@ async def test_the_workers_share_a_folder_that_goes_with_the_pool():
     finally:
         pool.close()
     assert not shared.exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _lane(metrics: Metrics, name: str, lane: str, **labels) -> float:
+    return metrics.registry.get_sample_value(name, {"lane": lane, **labels}) or 0.0
+
+
+async def test_a_job_past_the_timeout_gets_503_and_its_worker_is_terminated_and_replaced():
+    metrics = Metrics()
+    pool = WorkerPool(1, 10, 2, metrics)
+    try:
+        first = await pool.run(os.getpid)
+        began = time.monotonic()
+        with pytest.raises(OssError) as late:
+            await pool.run(time.sleep, 60)
+        assert late.value.status == 503 and late.value.code == "ServiceUnavailable"
+        assert time.monotonic() - began < 10
+        await _until(lambda: not _alive(first), 10)  # terminated, not left sleeping
+        second = await pool.run(os.getpid)
+        assert second != first and await pool.run(len, b"abc") == 3
+    finally:
+        pool.close()
+    assert _lane(metrics, "osprey_lane_rejections_total", "cheap", reason="timeout") == 1
+    assert metrics.registry.get_sample_value("osprey_rejections_total", {"reason": "timeout"}) == 1
+
+
+async def test_a_queued_job_whose_caller_timed_out_or_left_never_starts(tmp_path):
+    pool = WorkerPool(1, 10, 60)
+    timed_out, cancelled = tmp_path / "timed-out", tmp_path / "cancelled"
+    try:
+        await pool.run(len, b"")
+        blocker = asyncio.ensure_future(pool.run(time.sleep, 60))
+        await _until(lambda: pool.busy == 1)
+        pool.timeout_s = 1  # the jobs queued behind it time out while the blocker still holds the worker
+        waiting = asyncio.ensure_future(pool.run(timed_out.touch))
+        leaving = asyncio.ensure_future(pool.run(cancelled.touch))
+        await _until(lambda: pool.queued == 2)
+        leaving.cancel()  # the caller disconnected
+        with pytest.raises(OssError) as late:
+            await waiting
+        assert late.value.status == 503 and not blocker.done()
+        blocker.cancel()  # its caller leaves too: the worker is terminated and replaced
+        pool.timeout_s = 60
+        assert await pool.run(len, b"ab") == 2  # the replaced worker runs new jobs, and ran none of those
+        assert (pool.busy, pool.queued, pool.pending) == (0, 0, 0)
+    finally:
+        pool.close()
+    assert leaving.cancelled() and blocker.cancelled()
+    assert not timed_out.exists() and not cancelled.exists()
+
+
+async def test_a_worker_past_its_memory_cap_or_killed_fails_alone_and_is_replaced():
+    metrics = Metrics()
+    pool = WorkerPool(2, 10, 30, metrics, memory_bytes=1024 * 1024 * 1024)
+    try:
+        await pool.start()
+        steady = asyncio.ensure_future(pool.run(time.sleep, 1.5))
+        await _until(lambda: pool.busy == 1)
+        with pytest.raises(OssError) as over:
+            await pool.run(bytearray, 2 * 1024 * 1024 * 1024)
+        assert over.value.status == 503
+        with pytest.raises(OssError) as died:
+            await pool.run(os._exit, 9)  # as the kernel's OOM killer would end it
+        assert died.value.status == 503
+        assert not steady.done()
+        assert await steady is None  # the job on the other worker went on
+        assert await pool.run(len, b"abc") == 3
+    finally:
+        pool.close()
+    assert _lane(metrics, "osprey_lane_rejections_total", "cheap", reason="died") == 2
+
+
+async def test_heavy_jobs_never_hold_every_worker_and_queue_only_their_share():
+    metrics = Metrics()
+    pool = WorkerPool(2, 4, 30, metrics)  # one heavy worker; the heavy lane may hold 2 of the 4 jobs
+    try:
+        await pool.start()
+        heavy = [asyncio.ensure_future(pool.run(time.sleep, 1.5, heavy=True)) for _ in range(2)]
+        await _until(lambda: pool.pending == 2)
+        with pytest.raises(OssError) as full:
+            await pool.run(time.sleep, 0, heavy=True)
+        assert full.value.code == "SlowDown"
+        assert (_lane(metrics, "osprey_lane_workers_busy", "heavy"), _lane(metrics, "osprey_lane_queue_depth", "heavy")
+                ) == (1, 1)
+        began = time.monotonic()
+        assert await pool.run(len, b"cheap") == 5  # a free worker, though two heavy jobs wait
+        assert time.monotonic() - began < 1.0 and not any(job.done() for job in heavy)
+        await asyncio.gather(*heavy)
+    finally:
+        pool.close()
+    assert _lane(metrics, "osprey_lane_rejections_total", "heavy", reason="busy") == 1
+    assert _lane(metrics, "osprey_lane_rejections_total", "cheap", reason="busy") == 0
+
+
+def test_a_chain_stops_between_steps_once_its_deadline_has_passed():
+    chain = parse_process("image/resize,w_10/rotate,90")
+    source = samples.photo_jpeg(40, 20)
+    try:
+        deadline.start(time.time() - 1, 2)
+        with pytest.raises(OssError) as late:
+            run_chain(chain, source, "image/jpeg", Limits())
+        assert late.value.status == 503 and "2 s" in late.value.message
+        deadline.start(time.time() + 60, 60)
+        assert run_chain(chain, source, "image/jpeg", Limits()).media_type == "image/jpeg"
+    finally:
+        deadline.start(math.inf, math.inf)

@@ -7,7 +7,7 @@ also 400 and every SDK treats them alike. Missing presigned parameters are 403 `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from proxy.errors import OssError, invalid_argument
@@ -81,6 +81,12 @@ def no_valid_date(scheme: str) -> OssError:
 
 def missing_parameters(message: str, ec: str | None = None) -> OssError:
     return OssError(403, "AccessDenied", message, ec)
+
+
+def headers_not_signed(names: Iterable[str]) -> OssError:
+    """S3's answer to a request carrying headers its signature had to cover and does not."""
+    return OssError(403, "AccessDenied", "There were headers present in the request which were not signed",
+                    extra={"HeadersNotSigned": ", ".join(sorted(names))})
 
 
 def malformed(message: str, name: str, value: str) -> OssError:

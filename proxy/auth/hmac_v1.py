@@ -7,6 +7,7 @@ import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from itertools import product
 
 from proxy.auth.clock import check_expiry, check_skew, parse_http_date
@@ -124,6 +125,15 @@ def _string_to_sign(
     return f"{request.method.upper()}\n{content_md5}\n{content_type}\n{date}\n{vendor}{resource}"
 
 
+def _covers(scheme: HmacV1Scheme, request: SignedRequest, date_line: str, name: str) -> bool:
+    """Whether the string to sign holds header `name`: the content headers, the vendor's, and the Date in use."""
+    return (
+        name in CONTENT_HEADERS
+        or name.startswith(scheme.header_prefix)
+        or (name == "date" and date_line == request.header("date"))
+    )
+
+
 def _param(name: str, value: str | None, empty_value_as_sent: bool) -> str:
     bare = value is None if empty_value_as_sent else not value
     return name if bare else f"{name}={value}"
@@ -149,5 +159,6 @@ def _verify(
             if presigned:
                 unsigned -= {scheme.access_key_param, "Expires", "Signature"}
                 unsigned = {name for name in unsigned if not _carries_header(scheme, name)}
-            return Identity(access_key_id, scheme.name, presigned, unsigned_query=frozenset(unsigned))
+            return Identity(access_key_id, scheme.name, presigned, unsigned_query=frozenset(unsigned),
+                            unsigned_headers=request.unsigned_headers(partial(_covers, scheme, request, date)))
     raise signature_mismatch(signature, documented)

@@ -8,7 +8,7 @@ from proxy.auth import hmac_v1
 from proxy.auth.signing import oss_resource
 
 # fmt: off
-# Spec §8.1: the documented list (Go v1 SDK) together with what Java and Python oss2 add.
+# auth §8.1: the documented list (Go v1 SDK) together with what Java and Python oss2 add.
 SUBRESOURCES = frozenset({
     "acl", "uploads", "location", "cors", "logging", "website", "referer", "lifecycle", "delete", "append",
     "tagging", "objectMeta", "uploadId", "partNumber", "security-token", "position", "img", "style", "styleName",
@@ -28,7 +28,7 @@ SUBRESOURCES = frozenset({
     "publicAccessBlock", "x-oss-access-point-name", "requesterQosInfo", "qosRequester", "resourcePoolInfo",
     "resourcePool", "resourcePoolBuckets",
 })
-# The Python v2 SDK signs only these (no x-oss-process: spec §8.1, "SDK divergence to tolerate").
+# The Python v2 SDK signs only these (no x-oss-process: auth §8.1).
 PYTHON_V2_SUBRESOURCES = frozenset({
     "acl", "bucketInfo", "location", "stat", "delete", "append", "tagging", "objectMeta", "uploads", "uploadId",
     "partNumber", "security-token", "position", "response-content-type", "response-content-language",

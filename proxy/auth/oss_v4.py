@@ -28,10 +28,12 @@ def verify_header(
     credential, signature = params.get("Credential"), params.get("Signature")
     if not (credential and signature):
         raise malformed("The Authorization header needs Credential and Signature.", "Authorization", authorization)
-    canonical = canonical_request(request, params.get("AdditionalHeaders", ""), request.query)
+    additional = params.get("AdditionalHeaders", "")
+    canonical = canonical_request(request, additional, request.query)
     claim = Claim(credential, request.header("x-oss-date") or "", signature)
     verified = verify_claim(SCHEME, claim, "Authorization", canonical, credentials, now)
-    return Identity(verified.scope.access_key_id, "oss-v4", False, _payload(request))
+    return Identity(verified.scope.access_key_id, "oss-v4", False, _payload(request),
+                    unsigned_headers=_unsigned_headers(request, additional))
 
 
 def verify_presigned(request: SignedRequest, credentials: Mapping[str, str], now: datetime) -> Identity:
@@ -46,17 +48,18 @@ def verify_presigned(request: SignedRequest, credentials: Mapping[str, str], now
     if expires is None:
         raise missing_parameters("A V4 signed URL needs x-oss-expires.", "0002-00000215")
     pairs = [(name, value) for name, value in request.query if name != "x-oss-signature"]
-    canonical = canonical_request(request, request.param("x-oss-additional-headers") or "", pairs)
+    additional = request.param("x-oss-additional-headers") or ""
+    canonical = canonical_request(request, additional, pairs)
     claim = Claim(credential, request.param("x-oss-date") or "", signature, parse_expires(expires, "x-oss-expires"))
     verified = verify_claim(SCHEME, claim, "x-oss-credential", canonical, credentials, now)
-    return Identity(verified.scope.access_key_id, "oss-v4", True, _payload(request))
+    return Identity(verified.scope.access_key_id, "oss-v4", True, _payload(request),
+                    unsigned_headers=_unsigned_headers(request, additional))
 
 
 def canonical_request(request: SignedRequest, additional_headers: str, query: Iterable[tuple[str, str]]) -> str:
-    """Spec §8.3: `/<bucket>/<key>` encoded but for `/`, every query parameter, content-type/-md5, every
+    """auth §8.3: `/<bucket>/<key>` encoded but for `/`, every query parameter, content-type/-md5, every
     `x-oss-*` header and the additional ones; defaults are dropped from the additional list, which is sorted."""
-    named = {name.strip().lower() for name in additional_headers.split(";")}
-    additional = sorted(n for n in named if n and n not in DEFAULT_SIGNED_HEADERS and not n.startswith("x-oss-"))
+    additional = _additional(additional_headers)
     headers = request.headers_where(DEFAULT_SIGNED_HEADERS | frozenset(additional), "x-oss-")
     return "\n".join(
         [
@@ -68,6 +71,17 @@ def canonical_request(request: SignedRequest, additional_headers: str, query: It
             _payload(request),
         ]
     )
+
+
+def _additional(additional_headers: str) -> list[str]:
+    """The extra signed headers, lower-cased and sorted, less those signed anyway."""
+    named = {name.strip().lower() for name in additional_headers.split(";")}
+    return sorted(n for n in named if n and n not in DEFAULT_SIGNED_HEADERS and not n.startswith("x-oss-"))
+
+
+def _unsigned_headers(request: SignedRequest, additional_headers: str) -> frozenset[str]:
+    covered = DEFAULT_SIGNED_HEADERS | frozenset(_additional(additional_headers))
+    return request.unsigned_headers(lambda name: name in covered or name.startswith("x-oss-"))
 
 
 def _payload(request: SignedRequest) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -36,6 +36,10 @@ class SignedRequest:
     def headers_where(self, wanted: frozenset[str], prefix: str) -> list[tuple[str, str]]:
         """Lower-cased (name, value) pairs whose name is in `wanted` or starts with `prefix`, sorted by name."""
         return sorted((n, v) for n, v in self._headers.items() if n in wanted or n.startswith(prefix))
+
+    def unsigned_headers(self, covered: Callable[[str], bool]) -> frozenset[str]:
+        """The lower-cased names of the headers sent that a signature covering `covered` names leaves out."""
+        return frozenset(name for name in self._headers if not covered(name))
 
     @cached_property
     def _headers(self) -> dict[str, str]:
@@ -76,8 +80,9 @@ class ChunkSigner:
 
 @dataclass(frozen=True)
 class Identity:
-    """A verified caller. `unsigned_query` names query parameters the signature did not cover (OSS V1, AWS V2),
-    so the front can refuse to act on them; `content_sha256` is what the client declared for the body."""
+    """A verified caller. `unsigned_query` names query parameters the signature did not cover (OSS V1, AWS V2)
+    and `unsigned_headers` the headers it did not cover (lower-cased), so the front can refuse to act on them;
+    `content_sha256` is what the client declared for the body."""
 
     access_key_id: str
     scheme: Scheme
@@ -85,3 +90,8 @@ class Identity:
     content_sha256: str = "UNSIGNED-PAYLOAD"
     chunk_signer: ChunkSigner | None = None
     unsigned_query: frozenset[str] = field(default_factory=frozenset)
+    unsigned_headers: frozenset[str] = field(default_factory=frozenset)
+
+    def covers(self, header: str) -> bool:
+        """Whether the signature covers the header `header` (any case)."""
+        return header.lower() not in self.unsigned_headers

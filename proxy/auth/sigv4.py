@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from proxy.auth.clock import TIMESTAMP_FORMAT, parse_expires, parse_http_date
-from proxy.auth.errors import malformed, missing_parameters
+from proxy.auth.errors import headers_not_signed, malformed, missing_parameters
 from proxy.auth.request import ChunkSigner, Identity, SignedRequest
 from proxy.auth.scoped_hmac import Claim, ScopedScheme, verify_claim
 from proxy.auth.signing import canonical_query, parse_auth_params
@@ -38,13 +38,16 @@ def verify_header(
             authorization,
         )
     payload = _content_sha256(request.header("x-amz-content-sha256"))
+    date = "x-amz-date" if request.header("x-amz-date") is not None else "date"
+    names = _require_signed(signed, {"host", "x-amz-content-sha256", date})
     canonical = canonical_request(request, signed, payload, request.query)
     claim = Claim(credential, _signing_time(request), signature)
     verified = verify_claim(SCHEME, claim, "Authorization", canonical, credentials, now)
+    unsigned = request.unsigned_headers(lambda name: name in names)
     signer = None
     if payload in STREAMING_SIGNED:
         signer = ChunkSigner(verified.signing_key, claim.timestamp, verified.scope.path, signature)
-    return Identity(verified.scope.access_key_id, "aws-sigv4", False, payload, signer)
+    return Identity(verified.scope.access_key_id, "aws-sigv4", False, payload, signer, unsigned_headers=unsigned)
 
 
 def verify_presigned(request: SignedRequest, credentials: Mapping[str, str], now: datetime) -> Identity:
@@ -59,11 +62,22 @@ def verify_presigned(request: SignedRequest, credentials: Mapping[str, str], now
     if algorithm != ALGORITHM:
         raise malformed(f'X-Amz-Algorithm only supports "{ALGORITHM}".', "X-Amz-Algorithm", algorithm)
     payload = _content_sha256(request.param("X-Amz-Content-Sha256") or UNSIGNED_PAYLOAD)
+    names = _require_signed(signed, {"host"})
     pairs = [(name, value) for name, value in request.query if name != "X-Amz-Signature"]
     canonical = canonical_request(request, signed, payload, pairs)
     claim = Claim(credential, timestamp, signature, parse_expires(expires, "X-Amz-Expires"))
     verified = verify_claim(SCHEME, claim, "X-Amz-Credential", canonical, credentials, now)
-    return Identity(verified.scope.access_key_id, "aws-sigv4", True, payload)
+    unsigned = request.unsigned_headers(lambda name: name in names)
+    return Identity(verified.scope.access_key_id, "aws-sigv4", True, payload, unsigned_headers=unsigned)
+
+
+def _require_signed(signed_headers: str, required: set[str]) -> frozenset[str]:
+    """The signed header names, which S3 requires to include `host` (else a signature replays against any
+    bucket by changing Host) and, in the header form, the date and payload hash."""
+    names = frozenset(signed_headers.split(";"))
+    if missing := required - names:
+        raise headers_not_signed(missing)
+    return names
 
 
 def canonical_request(

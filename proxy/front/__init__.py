@@ -1,1 +1,1 @@
-"""The HTTP side: addressing, query parsing, errors, handlers. Only this package imports aiohttp."""
+"""The HTTP side: addressing, query parsing, policy, handlers, errors: the server half of aiohttp."""

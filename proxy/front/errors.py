@@ -67,10 +67,14 @@ def error_response(err: OssError, request: web.Request, request_id: str) -> web.
 
 
 def as_oss_error(exc: Exception, request: web.Request, request_id: str) -> OssError:
-    """What a handler's exception means to the client: its own OssError, aiohttp's HTTP error in OSS terms,
-    or (anything else, logged with its traceback) an InternalError quoting the request id."""
+    """What a handler's exception means to the client: its own OssError, aiohttp's HTTP error in OSS terms, an
+    incomplete request when its connection is gone, or (anything else, logged with its traceback) an
+    InternalError quoting the request id."""
     if isinstance(exc, OssError):
         return exc
+    if isinstance(exc, ConnectionError) and (request.transport is None or request.transport.is_closing()):
+        # The client's connection went first (it left, or the guard cut a stalled body): no bug, no traceback.
+        return OssError(400, "IncompleteBody", "The connection closed before the request was complete.")
     if isinstance(exc, web.HTTPException):
         code = _HTTP_CODES.get(exc.status, "InvalidRequest" if exc.status < 500 else "InternalError")
         return OssError(exc.status, code, exc.reason)
@@ -79,9 +83,11 @@ def as_oss_error(exc: Exception, request: web.Request, request_id: str) -> OssEr
 
 
 def stamp(request: web.Request, response: web.StreamResponse) -> None:
-    """Name the server and the request id; called just before a response's headers go out, wherever a response
-    is prepared (`observe._send`, `objects.send_body`, `relay.relay_body`): an on_response_prepare signal would
-    cost every cache hit a few µs."""
+    """Name the server and the request id, and forbid MIME sniffing (a stored object must never turn into a page
+    by its bytes); called just before a response's headers go out, wherever a response is prepared
+    (`observe._send`, `objects.send_body`, `relay.relay_body`, the metrics port, the connection guard's own
+    answers): an on_response_prepare signal would cost every cache hit a few µs."""
     headers = response.headers
     headers[REQUEST_ID_HEADER] = request.get(REQUEST_ID) or new_request_id()
     headers["Server"] = "Osprey"
+    headers["X-Content-Type-Options"] = "nosniff"

@@ -9,7 +9,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, unquote_plus
 
-from proxy.upstream.base import STORED_HEADERS, upstream_bad_gateway
+from proxy.auth import Identity
+from proxy.upstream.errors import upstream_bad_gateway
+from proxy.upstream.objects import STORED_HEADERS
 
 log = logging.getLogger("osprey.front")
 
@@ -42,6 +44,7 @@ _OSS_VALUES = {
     "x-oss-server-side-encryption": {"AES256": "AES256", "KMS": "aws:kms"},
 }
 OSS_META, AMZ_META = "x-oss-meta-", "x-amz-meta-"
+_VENDOR_PREFIXES = ("x-amz-", "x-oss-")
 
 _PASSED_DOWN = frozenset({"content-type", "etag", "last-modified", "accept-ranges", "content-range", *STORED_HEADERS})
 _AMZ_DROPPED_DOWN = frozenset({"x-amz-request-id", "x-amz-id-2"})  # the upstream's ids; Osprey has its own
@@ -53,14 +56,26 @@ _ENCODED_TAGS = frozenset({"Prefix", "Marker", "NextMarker", "Delimiter", "Start
                            "NextKeyMarker"})
 
 
-def upstream_headers(headers: Iterable[tuple[str, str]], decoded_body: bool) -> dict[str, str]:
+def reaches_upstream(name: str) -> bool:
+    """Whether `upstream_headers` sends a vendor header on (an `x-oss-*` one as its S3 spelling), so changes
+    the upstream call: what a signature must cover."""
+    name = name.lower()
+    if name.startswith("x-amz-"):
+        return name not in _AMZ_HELD_BACK
+    return name.startswith(OSS_META) or name in _OSS_RENAMED or name == "x-oss-forbid-overwrite"
+
+
+def upstream_headers(headers: Iterable[tuple[str, str]], decoded_body: bool,
+                     identity: Identity | None) -> dict[str, str]:
     """The client's headers as S3 takes them: allow-listed, `x-oss-*` renamed, `aws-chunked` framing gone.
 
     `decoded_body` says the body was aws-chunked: its checksum came as a trailer the upstream never sees,
-    so the SDK's announcement of one is dropped too.
+    so the SDK's announcement of one is dropped too. Vendor headers (`x-amz-*`, `x-oss-*`) pass only when
+    `identity`'s signature covers them: Osprey re-signs the call, so an unsigned one would gain its authority.
     """
     out: dict[str, str] = {}
     held_back = _AMZ_HELD_BACK | ({"x-amz-sdk-checksum-algorithm"} if decoded_body else set())
+    headers = [(name, value) for name, value in headers if _signed_or_plain(name, identity)]
     for name, value in _joined(headers).items():
         if name == "content-encoding":
             value = ",".join(t for t in (p.strip() for p in value.split(",")) if t and t != "aws-chunked")
@@ -73,6 +88,12 @@ def upstream_headers(headers: Iterable[tuple[str, str]], decoded_body: bool) -> 
         for s3_name, s3_value in _from_oss(name, value):
             out.setdefault(s3_name, s3_value)
     return out
+
+
+def _signed_or_plain(name: str, identity: Identity | None) -> bool:
+    if not name.lower().startswith(_VENDOR_PREFIXES):
+        return True
+    return identity is not None and identity.covers(name)
 
 
 def _from_oss(name: str, value: str) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""Request handlers; each reads like the request flow in DESIGN.md: address → policy → route."""
+"""Request handlers; each reads like the request flow in docs/architecture.md: address → policy → route."""
 
 from __future__ import annotations
 
@@ -12,19 +12,27 @@ from proxy.auth import Identity
 from proxy.errors import OssError, bad_request
 from proxy.front.addressing import Address, resolve_address, split_style
 from proxy.front.negotiate import negotiable, negotiate
-from proxy.front.objects import head_object, stream_object
+from proxy.front.objects import head_object, refuse_unsigned_overrides, stream_object
 from proxy.front.observe import PROCESS_OBJECT, PROCESS_TASK
 from proxy.front.passthrough import AUTH_PARAMS, forward
-from proxy.front.policy import authorize, authorize_chain, authorize_source, identify, is_signed
+from proxy.front.policy import (
+    authorize,
+    authorize_chain,
+    authorize_headers,
+    authorize_source,
+    identify,
+    is_signed,
+    process_caller,
+    refusals_explained,
+)
 from proxy.front.processing import Job, parse_request_chain, plan, process_object
-from proxy.front.query import parse_query
+from proxy.front.query import PROCESS, parse_query
 from proxy.front.readiness import READINESS
 from proxy.front.saveas import save_as
 from proxy.front.services import Services, services
 from proxy.trace import Trace, current_trace, timed
 from proxy.upstream.operations import operation
 
-PROCESS = "x-oss-process"
 S3_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
 READS = frozenset({"GET", "HEAD"})
 # Sub-resources that turn a GET or HEAD of an object into another call (a version, a part, its ACL…); any
@@ -60,6 +68,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
         memo_key = None
         with timed(svc.metrics, "auth"):
             identity = identify(request, address, svc.credentials)
+    if method in READS:
+        refuse_unsigned_overrides(query, identity)  # before the memo: a remembered read never carries one
     if address.key and method in READS and _plain_read(query):
         read = resolve_read(svc, method, address, identity, query, trace)
         if memo_key is not None:
@@ -72,6 +82,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     name = operation(method, address.bucket, address.key, [n for n in query if n not in AUTH_PARAMS], copy)
     trace.operation = name
     authorize(identity, address.bucket, svc.config.bucket(address.bucket), name)
+    authorize_headers(identity, request.headers)
     return await forward(request, svc.upstream, address, identity, name)
 
 
@@ -90,18 +101,24 @@ class Read:
 def resolve_read(svc: Services, method: str, address: Address, identity: Identity | None,
                  query: Mapping[str, str], trace: Trace) -> Read:
     """Style, policy and chain checks of a read; `trace` learns what the request is as soon as it is known,
-    so a refusal is logged and counted under the right operation."""
+    so a refusal is logged and counted under the right operation. Every object a chain reads passes the
+    checks the object asked for passes."""
     settings = svc.config.bucket(address.bucket)
     key, style = split_style(address.key, settings.style_delimiters, settings.styles)
     trace.key, trace.operation = key, "HeadObject" if method == "HEAD" else "GetObject"
-    authorize(identity, address.bucket, settings, trace.operation)
-    authorize_source(identity, key, settings, style is not None or query.get(PROCESS, "").startswith("style/"))
-    if PROCESS not in query and style is None:
-        return Read(address.bucket, key, trace.operation, query)
-    trace.operation = PROCESS_OBJECT
-    chain = parse_request_chain(query.get(PROCESS, ""), style, address.bucket, settings, svc.config.limits.max_chain)
-    authorize_chain(identity, chain)
-    job = plan(address.bucket, key, chain)
+    caller = process_caller(identity, svc.config.server.trust_unsigned_process) if PROCESS in query else identity
+    uses_style = style is not None or query.get(PROCESS, "").startswith("style/")
+    with refusals_explained(identity, caller):
+        authorize(caller, address.bucket, settings, trace.operation)
+        authorize_source(caller, (key,), settings, uses_style)
+        if PROCESS not in query and style is None:
+            return Read(address.bucket, key, trace.operation, query)
+        trace.operation = PROCESS_OBJECT
+        chain = parse_request_chain(query.get(PROCESS, ""), style, address.bucket, settings,
+                                    svc.config.limits.max_chain)
+        authorize_chain(caller, chain)
+        job = plan(address.bucket, key, chain)
+        authorize_source(caller, job.extra_keys, settings, uses_style)
     return Read(address.bucket, key, PROCESS_OBJECT, query, job, negotiable(chain, settings.auto_format))
 
 
@@ -119,7 +136,7 @@ async def serve_read(request: web.Request, svc: Services, read: Read) -> web.Str
         formats = svc.config.bucket(read.bucket).auto_format
         job = replace(job, chain=negotiate(job.chain, request.headers.get("Accept", ""), formats))
     trace.process = job.chain.canonical()
-    return await process_object(request, svc, job, vary_accept=read.negotiable)
+    return await process_object(request, svc, job, read.query, vary_accept=read.negotiable)
 
 
 def _plain_read(query: Mapping[str, str]) -> bool:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from proxy.config import CacheConfig
 from proxy.errors import OssError
 from proxy.process.registry import Output
-from proxy.upstream.base import Upstream
+from proxy.upstream.interface import Upstream, read_capped
 
 log = logging.getLogger("osprey.cache")
 
@@ -34,7 +34,8 @@ class SharedCache:
     async def get(self, bucket: str, key: str, etag: str) -> Output | None:
         """The stored rendition, or None when absent, too old or unreadable (never an error for the client)."""
         try:
-            meta, body = await self.upstream.read(self.bucket, self.object_key(bucket, key, etag), self.max_entry_bytes)
+            where = self.object_key(bucket, key, etag)
+            meta, body = await read_capped(self.upstream, self.bucket, where, self.max_entry_bytes)
         except OssError as err:
             if err.code not in ("NoSuchKey", "ImageTooLarge"):
                 log.warning("L2 cache read failed, computing instead: %s", err.message)

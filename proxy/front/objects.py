@@ -8,16 +8,41 @@ from collections.abc import AsyncIterable, Mapping
 from aiohttp import web
 from multidict import CIMultiDict
 
+from proxy.auth import Identity
+from proxy.errors import OssError
 from proxy.front.errors import stamp
 from proxy.front.relay import can_relay, relay_body
-from proxy.upstream.base import Conditions, ObjectMeta, Upstream, http_date
+from proxy.httpdate import http_date
+from proxy.upstream.interface import Upstream
+from proxy.upstream.objects import Conditions, ObjectMeta
 
 log = logging.getLogger("osprey.front")
 
-# `?response-content-type=…` and friends: a (signed) GET names the headers it wants back.
+# `?response-content-type=…` and friends: a signed GET names the headers it wants back.
 _OVERRIDES = {f"response-{name.lower()}": name for name in (
     "Content-Type", "Content-Language", "Expires", "Cache-Control", "Content-Disposition", "Content-Encoding",
 )}
+
+
+def refuse_unsigned_overrides(query: Mapping[str, str], identity: Identity | None) -> None:
+    """S3's rule: only a signed read may name its response headers, else anyone could make a public GIF serve as
+    HTML for a year from every shared cache (stored XSS). Any spelling counts; so does one the signature skips."""
+    unsigned = query if identity is None else identity.unsigned_query
+    named = sorted(name for name in unsigned if name.lower() in _OVERRIDES)
+    if not named:
+        return
+    if identity is None:
+        raise OssError(400, "InvalidRequest", "Request specific response headers cannot be used for anonymous "
+                       "GET requests.")
+    raise OssError(400, "InvalidRequest", f"The signature does not cover {', '.join(named)}: response headers "
+                   "may only be named by a signed request.")
+
+
+def apply_overrides(headers: CIMultiDict[str], query: Mapping[str, str]) -> None:
+    """The headers a signed read's `response-*` parameters ask for, over the ones it would get."""
+    for param, value in query.items():
+        if param in _OVERRIDES:
+            headers[_OVERRIDES[param]] = value
 
 
 def conditions_from(request: web.Request, with_range: bool = True) -> Conditions:
@@ -44,9 +69,7 @@ def object_headers(meta: ObjectMeta, query: Mapping[str, str] | None = None) -> 
     for name, value in meta.metadata.items():
         headers[f"x-amz-meta-{name}"] = value
         headers[f"x-oss-meta-{name}"] = value
-    for param, value in (query or {}).items():
-        if param in _OVERRIDES:
-            headers[_OVERRIDES[param]] = value
+    apply_overrides(headers, query or {})
     return headers
 
 

@@ -140,4 +140,9 @@ def metrics_app(metrics: Metrics, path: str) -> web.Application:
     app = web.Application()
     app[METRICS] = metrics
     app.router.add_get(path, metrics_page)
+    app.on_response_prepare.append(_stamped)  # its 404s and 405s too; a scrape is rare enough for a signal
     return app
+
+
+async def _stamped(request: web.Request, response: web.StreamResponse) -> None:
+    stamp(request, response)

@@ -11,7 +11,9 @@ from proxy.front.flavour import MAX_DOCUMENT_BYTES, client_headers, oss_document
 from proxy.front.objects import send_body
 from proxy.front.query import query_pairs
 from proxy.front.uploads import request_body
-from proxy.upstream.base import ForwardRequest, ForwardResponse, Upstream, upstream_bad_gateway
+from proxy.upstream.errors import upstream_bad_gateway
+from proxy.upstream.forwarding import ForwardRequest, ForwardResponse
+from proxy.upstream.interface import Upstream
 from proxy.upstream.operations import LIST_PARAMS
 
 # The client's own signature: checked by Osprey, meaningless to the upstream.
@@ -41,7 +43,7 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
             (name, value) for name, value in query_pairs(request.rel_url.raw_query_string)
             if name not in AUTH_PARAMS and (value or name not in _EMPTY_MEANS_ABSENT)
         ),
-        headers=upstream_headers(request.headers.items(), decoded), body=body, content_length=length,
+        headers=upstream_headers(request.headers.items(), decoded, identity), body=body, content_length=length,
     )
     answer = await upstream.forward(call)
     try:

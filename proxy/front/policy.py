@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from aiohttp import web
 
 from proxy.auth import SIGNATURE_PARAMS, Identity, SignedRequest, verify
+from proxy.auth.errors import headers_not_signed
 from proxy.config import BucketConfig
-from proxy.errors import access_denied
+from proxy.errors import OssError, access_denied
 from proxy.front.addressing import Address
+from proxy.front.flavour import reaches_upstream
+from proxy.front.query import PROCESS
 from proxy.process.grammar import Chain
 from proxy.process.registry import REGISTRY
 
@@ -34,11 +38,43 @@ def identify(request: web.Request, address: Address, credentials: Mapping[str, s
         bucket=address.bucket,
         key=address.key,
     )
-    identity = verify(signed, credentials, datetime.now(UTC))
-    if identity is not None and "x-oss-process" in identity.unsigned_query:
-        # The Python v2 OSS SDK leaves x-oss-process out of V1 signatures; OSS accepts it, so do we.
-        log.info("accepted an OSS V1 signature that does not cover x-oss-process (key %s)", identity.access_key_id)
-    return identity
+    return verify(signed, credentials, datetime.now(UTC))
+
+
+def authorize_headers(identity: Identity | None, headers: Iterable[str]) -> None:
+    """As S3 refuses `x-amz-*` headers a signature does not cover, so does Osprey every vendor header that
+    would reach the upstream (an `x-oss-*` one becomes `x-amz-*`): else a presigned PUT plus an unsigned
+    `x-amz-copy-source` is a copy from any bucket Osprey's own credentials reach."""
+    if identity is None:
+        return  # an anonymous caller's vendor headers are dropped (flavour.upstream_headers)
+    unsigned = {name.lower() for name in headers if reaches_upstream(name) and not identity.covers(name)}
+    if unsigned:
+        raise headers_not_signed(unsigned)
+
+
+def process_caller(identity: Identity | None, trust_unsigned_process: bool) -> Identity | None:
+    """Who a processed read runs as: a signature that leaves `x-oss-process` out (AWS V2 never signs it, the
+    Python v2 OSS SDK's V1 signer omits it) vouches for the object, not for the chain appended to it, so the
+    read is authorized as an anonymous one unless `server.trust_unsigned_process` says otherwise."""
+    if identity is None or PROCESS not in identity.unsigned_query:
+        return identity
+    if trust_unsigned_process:
+        log.info("trusted a signature that does not cover x-oss-process (key %s)", identity.access_key_id)
+        return identity
+    log.info("a signature that does not cover x-oss-process reads as anonymous (key %s)", identity.access_key_id)
+    return None
+
+
+@contextmanager
+def refusals_explained(identity: Identity | None, caller: Identity | None) -> Iterator[None]:
+    """A signed request refused because `process_caller` read it as anonymous says so, and what to change."""
+    try:
+        yield
+    except OssError as err:
+        if identity is None or caller is not None or err.code != "AccessDenied":
+            raise
+        raise access_denied(f"The signature does not cover {PROCESS}, so this read is authorized as an anonymous "
+                            f"one (sign {PROCESS} too, e.g. with an OSS V4 signature): {err.message}") from None
 
 
 # What `anonymous = "read"` opens: reading objects, processed or not; listing and writing need a signature.
@@ -58,7 +94,7 @@ def authorize(identity: Identity | None, bucket: str, settings: BucketConfig, op
 
 
 def authorize_chain(identity: Identity | None, chain: Chain) -> None:
-    """Document, media-info and audio actions need a signed request, as on OSS (spec §1)."""
+    """Document, media-info and audio actions need a signed request, as on OSS (media §1)."""
     if identity is not None:
         return
     for action in chain.actions():
@@ -68,13 +104,16 @@ def authorize_chain(identity: Identity | None, chain: Chain) -> None:
                                 "only run image/ actions and video/snapshot.")
 
 
-def authorize_source(identity: Identity | None, key: str, settings: BucketConfig, uses_style: bool) -> None:
-    """Source protection (spec §6.4): anonymous callers reach protected objects only through a style."""
+def authorize_source(identity: Identity | None, keys: Iterable[str], settings: BucketConfig, uses_style: bool) -> None:
+    """Source protection (saveas §6.4): anonymous callers reach protected objects only through a style, be it
+    the object asked for or one its chain reads (a watermark image); a style's own marks are the owner's choice."""
     if identity is not None or uses_style or not settings.protect_source:
         return
-    suffix = key.rsplit(".", 1)[-1].lower() if "." in key else ""
-    if "*" in settings.protect_source or suffix in {s.lower().lstrip(".") for s in settings.protect_source}:
-        raise access_denied(
-            f"{key!r} is protected: anonymous callers may only fetch it through a style "
-            "(?x-oss-process=style/<name>, or the key followed by a style delimiter and name)."
-        )
+    protected = {s.lower().lstrip(".") for s in settings.protect_source}
+    for key in keys:
+        suffix = key.rsplit(".", 1)[-1].lower() if "." in key else ""
+        if "*" in protected or suffix in protected:
+            raise access_denied(
+                f"{key!r} is protected: anonymous callers may only fetch it through a style "
+                "(?x-oss-process=style/<name>, or the key followed by a style delimiter and name)."
+            )

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from proxy.config import BucketConfig
 from proxy.errors import OssError
-from proxy.front.objects import conditions_from
+from proxy.front.objects import apply_overrides, conditions_from
 from proxy.front.ranged import reads_in_part, run_on_ranges
 from proxy.front.services import Rendition, Services
+from proxy.httpdate import http_date
+from proxy.process.cost import job_cost
 from proxy.process.doc.source import with_key_type
 from proxy.process.grammar import Chain, parse_process
 from proxy.process.registry import Output
 from proxy.process.runner import max_source_bytes, needed_objects, run_chain
 from proxy.trace import count_cache, count_processed, timed
-from proxy.upstream.base import Conditions, ObjectMeta, changed_while_read, http_date
 from proxy.upstream.conditional import Preconditions
+from proxy.upstream.errors import changed_while_read
+from proxy.upstream.interface import read_capped
+from proxy.upstream.objects import Conditions, ObjectMeta
 
 
 def parse_request_chain(process: str, style: str | None, bucket: str, settings: BucketConfig,
@@ -77,10 +83,7 @@ async def current_meta(svc: Services, bucket: str, key: str) -> ObjectMeta:
             return known[(bucket, key)]
         except KeyError:
             pass
-    if svc.upstream.local_heads:
-        meta = await svc.upstream.head(bucket, key)
-    else:
-        meta, _ = await svc.heads.run_fresh((bucket, key), partial(svc.upstream.head, bucket, key))
+    meta = await svc.upstream.head(bucket, key)
     if known is not None:
         known[(bucket, key)] = meta
     return meta
@@ -100,7 +103,7 @@ async def read_source(svc: Services, bucket: str, key: str, meta: ObjectMeta, ma
     cached = svc.sources.get((bucket, key, meta.etag))
     if cached is not None:
         return cached
-    fresh, data = await svc.upstream.read(bucket, key, max_bytes)
+    fresh, data = await read_capped(svc.upstream, bucket, key, max_bytes)
     svc.sources.put((bucket, key, fresh.etag), data)
     if fresh.etag != meta.etag:
         # Overwritten between the HEAD and the GET: the caller's key no longer names these bytes.
@@ -167,10 +170,14 @@ async def process(svc: Services, bucket: str, key: str, meta: ObjectMeta, chain:
                 read_source(svc, bucket, key, meta, max_source_bytes(chain, limits)), *extra
             )
         needed = dict(zip(resources, fetched, strict=True))
-    return await svc.pool.run(run_chain, chain, data, meta.content_type, limits, needed)
+    heavy = job_cost(chain, data) >= limits.heavy_cost
+    return await svc.pool.run(run_chain, chain, data, meta.content_type, limits, needed, heavy=heavy)
 
 
-async def process_object(request: web.Request, svc: Services, job: Job, vary_accept: bool = False) -> web.Response:
+async def process_object(request: web.Request, svc: Services, job: Job, query: Mapping[str, str],
+                         vary_accept: bool = False) -> web.Response:
+    """A processed read's answer: a 304 from the validators alone, else the rendition with the `response-*`
+    headers a signed request named."""
     caching = {"Cache-Control": svc.config.server.cache_control}
     if vary_accept:
         caching["Vary"] = "Accept"
@@ -182,12 +189,13 @@ async def process_object(request: web.Request, svc: Services, job: Job, vary_acc
         # RFC 9110 §15.4.5: a 304 carries the validators, Cache-Control and Vary the 200 would have.
         return web.Response(status=304, headers={**err.extra, **caching})
     output = rendition.output
-    headers = {
+    headers = CIMultiDict({
         "Content-Type": output.media_type,
         "ETag": rendition.etag,
         "Last-Modified": http_date(rendition.last_modified),
         **caching,
-    }
+    })
+    apply_overrides(headers, query)
     if request.method == "HEAD":
         headers["Content-Length"] = str(len(output.body))
         return web.Response(status=200, headers=headers)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+PROCESS = "x-oss-process"  # the parameter that asks for a processed read
+
 
 def query_pairs(raw: str) -> list[tuple[str, str]]:
     """Split `a=1&b&c=x%2Fy` into (name, value) pairs in wire order, each percent-decoded once, `+` left

@@ -16,7 +16,8 @@ from proxy.process.media.sparse import SparseSource
 from proxy.process.registry import Output
 from proxy.process.runner import reads_ranges, run_chain_sparse
 from proxy.trace import timed
-from proxy.upstream.base import Conditions, ObjectMeta, changed_while_read, upstream_bad_gateway
+from proxy.upstream.errors import changed_while_read, upstream_bad_gateway
+from proxy.upstream.objects import Conditions, ObjectMeta
 
 BLOCK = 1024 * 1024  # the unit of a ranged GET: fewer round trips to the worker than FFmpeg's 32 KiB reads
 
@@ -42,7 +43,8 @@ async def run_on_ranges(svc: Services, bucket: str, key: str, meta: ObjectMeta, 
             with timed(svc.metrics, "fetch"):
                 data = await read_range(svc, bucket, key, meta, gap_start, gap_end)
             source = source.with_range(gap_start, data)
-        result = await svc.pool.run(run_chain_sparse, chain, source, meta.content_type, limits, resources)
+        result = await svc.pool.run(run_chain_sparse, chain, source, meta.content_type, limits, resources,
+                                    heavy=True)  # video
         if isinstance(result, Output):
             return result
         start = result.offset // BLOCK * BLOCK

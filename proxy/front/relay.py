@@ -17,7 +17,7 @@ from aiohttp import web
 
 from proxy.front.errors import stamp
 from proxy.trace import current_trace
-from proxy.upstream.base import SocketBody
+from proxy.upstream.objects import SocketBody
 
 log = logging.getLogger("osprey.front")
 

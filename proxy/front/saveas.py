@@ -1,5 +1,5 @@
 """POST `?x-oss-process` with sys/saveas: render the chain as a GET would, store the result upstream, and
-answer OSS's JSON (spec §5.2) byte for byte."""
+answer OSS's JSON (saveas §5.2) byte for byte."""
 
 from __future__ import annotations
 

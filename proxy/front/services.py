@@ -15,7 +15,7 @@ from proxy.config import Config
 from proxy.front.l2 import SharedCache
 from proxy.metrics import Metrics
 from proxy.process.registry import Output
-from proxy.upstream.base import ObjectMeta, Upstream
+from proxy.upstream.interface import Upstream
 from proxy.workers import WorkerPool
 
 KNOWN_ETAGS = 100_000
@@ -45,7 +45,6 @@ class Services:
     renditions: ByteLRU[Rendition] = field(init=False)
     sources: ByteLRU[bytes] = field(init=False)
     flights: SingleFlight[Any] = field(default_factory=SingleFlight)
-    heads: SingleFlight[ObjectMeta] = field(default_factory=SingleFlight)
     known: TTLCache | None = field(init=False)
     shared: SharedCache | None = field(init=False)
     anonymous_reads: BoundedMemo[tuple[str, ...], Any] = field(default_factory=lambda: BoundedMemo(ANONYMOUS_READS))

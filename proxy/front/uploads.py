@@ -23,7 +23,7 @@ from awscrt import checksums
 
 from proxy.auth import AwsChunkedDecoder, Identity, decoder_for
 from proxy.errors import OssError, invalid_argument
-from proxy.upstream.base import CHUNK_SIZE
+from proxy.upstream.body import CHUNK_SIZE
 
 log = logging.getLogger("osprey.front")
 

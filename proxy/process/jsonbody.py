@@ -1,6 +1,6 @@
 """The JSON bodies OSS's processing tier writes (image/info, image/average-hue, sys/saveas).
 
-OSS pretty-prints them its own way, which SDK tests compare byte for byte (spec §4.14, §5):
+OSS pretty-prints them its own way, which SDK tests compare byte for byte (image §4.14, image §5):
 `{\\n    "a": 1,\\n    "b": {"value": "2"}}` — keys sorted, one per line after four spaces, the
 closing brace right after the last value, no trailing newline; nested values stay on one line.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 from proxy.process.registry import Output
 
-MEDIA_TYPE = "application/json"  # spec §1.3: most likely for image JSON [U]
+MEDIA_TYPE = "application/json"  # image §1.3: most likely for image JSON [U]
 
 
 def render(fields: Mapping[str, Any]) -> bytes:

@@ -24,7 +24,7 @@ class ActionSpec:
     the source size an action needs, so a JPEG can be decoded at a reduced scale).
     `needs(values)` names the other objects of the same bucket the action reads (an image
     watermark's key): the server fetches them before the chain runs, since processing does no I/O.
-    `signed_only` actions are refused to anonymous callers (spec §1: IMM-backed doc/, video/info, audio/).
+    `signed_only` actions are refused to anonymous callers (media §1: IMM-backed doc/, video/info, audio/).
     """
 
     category: str
@@ -49,7 +49,7 @@ class ActionSpec:
 # Actions OSS has that Osprey does not run: they answer a clear 400 naming the action.
 UNSUPPORTED: Mapping[str, frozenset[str]] = {
     "image": frozenset({"bodies", "cars", "labels", "score"}),  # no model fit for them ships in a package
-    "doc": frozenset({"edit"}),  # online editing needs Alibaba's WebOffice (spec §2.2)
+    "doc": frozenset({"edit"}),  # online editing needs Alibaba's WebOffice (media §2.2)
 }
 
 

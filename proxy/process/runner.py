@@ -7,11 +7,12 @@ from collections.abc import Mapping
 import proxy.process.catalog  # noqa: F401  (fills the registry in worker processes too)
 from proxy.errors import invalid_argument
 from proxy.limits import Limits
+from proxy.process import deadline
 from proxy.process.grammar import Chain
 from proxy.process.media.sparse import NeedBytes, SparseSource
 from proxy.process.registry import NO_RESOURCES, REGISTRY, Output, Registry
 
-# OSS allows three image watermarks on one image (§4.3): the bound on objects fetched besides the source.
+# OSS allows three image watermarks on one image (image §4.3): the bound on objects fetched besides the source.
 MAX_NEEDED_OBJECTS = 3
 # Categories whose sources are routinely larger than images (limits.max_media_source_bytes).
 MEDIA_CATEGORIES = frozenset({"video", "audio"})
@@ -57,6 +58,7 @@ def run_chain(chain: Chain, source: bytes, media_type: str, limits: Limits,
     """
     output = Output(source, media_type)
     for step in chain.steps:
+        deadline.check()  # a step may be long: none starts once the pool's deadline has passed
         output = registry.runner(step.category)(output.body, step.actions, limits, resources)
     return output
 

@@ -1,4 +1,4 @@
-"""The sys/saveas POST body (spec §5.1): `x-oss-process=<process>|sys/saveas,o_<b64 key>[,b_<b64 bucket>]`.
+"""The sys/saveas POST body (saveas §5.1): `x-oss-process=<process>|sys/saveas,o_<b64 key>[,b_<b64 bucket>]`.
 
 SDKs send the value raw or form-encoded, and `o`/`b` in URL-safe or standard Base64, padded or not; all of
 it is accepted. Only `%XX` is decoded, never `+` (a raw standard-Base64 name may hold one).

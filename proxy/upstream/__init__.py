@@ -1,1 +1,1 @@
-"""Where objects live: one interface (`base.Upstream`), one module per backend."""
+"""Where objects live: one interface (`interface.Upstream`), one module per backend."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from proxy.config import UpstreamConfig
-from proxy.upstream.base import Upstream
+from proxy.upstream.interface import Upstream
 from proxy.upstream.local import LocalUpstream
 from proxy.upstream.s3 import S3Upstream
 

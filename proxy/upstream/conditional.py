@@ -9,17 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from functools import lru_cache
 
-from proxy.upstream.base import (
-    Conditions,
-    ObjectMeta,
-    invalid_range,
-    not_modified,
-    precondition_failed,
-)
+from proxy.httpdate import parse_http_date
+from proxy.upstream.errors import invalid_range, not_modified, precondition_failed
+from proxy.upstream.objects import Conditions, ObjectMeta
 
 ANY = "*"
 
@@ -61,17 +56,6 @@ def parse_etags(value: str | None) -> ETagList | None:
         tags.append(EntityTag(opaque if opaque.startswith('"') else f'"{opaque}"', bool(weak)))
         pos = found.end()
     return tuple(tags) or None
-
-
-def parse_http_date(value: str | None) -> datetime | None:
-    """An HTTP-date as an aware UTC datetime, or None when absent or invalid (RFC: then ignored)."""
-    if not value:
-        return None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 @dataclass(frozen=True)

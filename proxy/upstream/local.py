@@ -21,19 +21,11 @@ from cachetools import LRUCache
 
 from proxy.errors import OssError, access_denied, invalid_argument, no_such_bucket, no_such_key
 from proxy.upstream import local_api
-from proxy.upstream.base import (
-    CHUNK_SIZE,
-    ChunkReader,
-    Conditions,
-    ForwardRequest,
-    ForwardResponse,
-    ObjectMeta,
-    ObjectStream,
-    Stored,
-    read_capped,
-    upstream_unavailable,
-)
+from proxy.upstream.body import CHUNK_SIZE, ChunkReader
 from proxy.upstream.conditional import Preconditions, Selection, select
+from proxy.upstream.errors import upstream_unavailable
+from proxy.upstream.forwarding import ForwardRequest, ForwardResponse
+from proxy.upstream.objects import Conditions, ObjectMeta, ObjectStream, Stored
 
 META_DIR = ".osprey-meta"
 KNOWN_OBJECTS = 10_000  # keys whose checked path and metadata are remembered; a few MiB at most
@@ -50,8 +42,6 @@ class LocalUpstream:
     the ETag they describe; no key can reach that folder, and a file replaced behind Osprey's back
     no longer matches its sidecar, so its type is guessed from the extension again.
     """
-
-    local_heads = True
 
     def __init__(self, root: Path) -> None:
         self._root = Path(root)
@@ -79,9 +69,6 @@ class LocalUpstream:
         if conditions:
             Preconditions.parse(conditions).check(meta)
         return meta
-
-    async def read(self, bucket: str, key: str, max_bytes: int) -> tuple[ObjectMeta, bytes]:
-        return await read_capped(self, bucket, key, max_bytes)
 
     async def put(
         self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream",
@@ -128,10 +115,6 @@ class LocalUpstream:
         if key:
             await asyncio.to_thread(self._resolve, bucket, key)
         return await asyncio.to_thread(self._bucket_dir, bucket) / META_DIR / "uploads"
-
-    async def create_bucket(self, bucket: str) -> None:
-        _check_bucket_name(bucket)
-        await asyncio.to_thread((self._root / bucket).mkdir, parents=True, exist_ok=True)
 
     async def ping(self) -> None:
         if not await asyncio.to_thread(self._root.is_dir):

@@ -1,38 +1,28 @@
-"""The S3 operations a directory can carry out, for `LocalUpstream.forward`; the others (ACLs, tagging,
+"""The S3 operations a directory can carry out, for `LocalStore.forward`; the others (ACLs, tagging,
 versions, UploadPartCopy…) answer 501."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from proxy.errors import OssError, invalid_argument
 from proxy.upstream import local_multipart, s3xml
-from proxy.upstream.base import (
-    STORED_HEADERS,
-    ChunkReader,
-    Conditions,
-    ForwardRequest,
-    ForwardResponse,
-    ObjectMeta,
-    Stored,
-    precondition_failed,
-    unsupported_operation,
-)
+from proxy.upstream.body import ChunkReader
 from proxy.upstream.conditional import Preconditions
+from proxy.upstream.errors import precondition_failed, unsupported_operation
+from proxy.upstream.forwarding import ForwardRequest, ForwardResponse
+from proxy.upstream.local_store import LocalStore
+from proxy.upstream.objects import STORED_HEADERS, Conditions, ObjectMeta, Stored
 from proxy.upstream.operations import operation
-
-if TYPE_CHECKING:
-    from proxy.upstream.local import LocalUpstream
 
 MAX_DELETE_BODY = 2 * 1024 * 1024
 OWNER = "osprey-local"
-_Handler = Callable[["LocalUpstream", ForwardRequest], Awaitable[ForwardResponse]]
+_Handler = Callable[[LocalStore, ForwardRequest], Awaitable[ForwardResponse]]
 
 
-async def forward(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def forward(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     """Dispatch on the S3 operation; one a directory cannot carry out answers 501 NotImplemented."""
     name = operation(request.method, request.bucket, request.key, [n for n, _ in request.query],
                      request.header("x-amz-copy-source") is not None)
@@ -42,21 +32,21 @@ async def forward(store: LocalUpstream, request: ForwardRequest) -> ForwardRespo
     return await handler(store, request)
 
 
-async def _list_buckets(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _list_buckets(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     return _xml(s3xml.list_buckets_xml(await store.buckets(), OWNER))
 
 
-async def _head_bucket(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _head_bucket(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     await store.check_bucket(request.bucket)
     return _empty(200)
 
 
-async def _location(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _location(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     await store.check_bucket(request.bucket)
     return _xml(s3xml.location_xml(""))
 
 
-async def _list_objects(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _list_objects(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     options = s3xml.list_options(request.param)
     page = s3xml.page_of(await store.keys(request.bucket, options.prefix), options)
     entries = []
@@ -71,13 +61,13 @@ async def _list_objects(store: LocalUpstream, request: ForwardRequest) -> Forwar
     return _xml(s3xml.list_objects_xml(request.bucket, options, page, entries))
 
 
-async def _put_object(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _put_object(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     body = request.body if request.body is not None else ChunkReader.of_bytes(b"")
     meta = await store.write(request.bucket, request.key, body, _stored_from(request.headers))
     return _empty(200, {"etag": meta.etag})
 
 
-async def _copy_object(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _copy_object(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     source_bucket, source_key = _copy_source(request.header("x-amz-copy-source") or "")
     directive = (request.header("x-amz-metadata-directive") or "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
@@ -99,12 +89,12 @@ async def _copy_object(store: LocalUpstream, request: ForwardRequest) -> Forward
     return _xml(s3xml.copy_result_xml(meta.etag, meta.last_modified))
 
 
-async def _delete_object(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _delete_object(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     await store.delete(request.bucket, request.key)
     return _empty(204)
 
 
-async def _delete_objects(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _delete_objects(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     if request.content_length > MAX_DELETE_BODY:
         raise OssError(400, "MalformedXML", f"A Delete body may have at most {MAX_DELETE_BODY} bytes.")
     body = b"".join([chunk async for chunk in request.body]) if request.body is not None else b""
@@ -122,28 +112,28 @@ async def _delete_objects(store: LocalUpstream, request: ForwardRequest) -> Forw
     return _xml(s3xml.delete_result_xml(deleted, errors))
 
 
-async def _create_upload(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _create_upload(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     return _xml(await local_multipart.create(store, request, _stored_from(request.headers)))
 
 
-async def _upload_part(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _upload_part(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     return _empty(200, {"etag": await local_multipart.upload_part(store, request)})
 
 
-async def _complete_upload(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _complete_upload(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     return _xml(await local_multipart.complete(store, request))
 
 
-async def _abort_upload(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _abort_upload(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     await local_multipart.abort(store, request)
     return _empty(204)
 
 
-async def _list_parts(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _list_parts(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     return _xml(await local_multipart.list_parts(store, request))
 
 
-async def _list_uploads(store: LocalUpstream, request: ForwardRequest) -> ForwardResponse:
+async def _list_uploads(store: LocalStore, request: ForwardRequest) -> ForwardResponse:
     return _xml(await local_multipart.list_uploads(store, request))
 
 

@@ -19,14 +19,13 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from proxy.errors import OssError, invalid_argument
 from proxy.upstream import s3xml
-from proxy.upstream.base import CHUNK_SIZE, ChunkReader, ForwardRequest, Stored
-
-if TYPE_CHECKING:
-    from proxy.upstream.local import LocalUpstream
+from proxy.upstream.body import CHUNK_SIZE, ChunkReader
+from proxy.upstream.forwarding import ForwardRequest
+from proxy.upstream.local_store import LocalStore
+from proxy.upstream.objects import Stored
 
 MIN_PART_BYTES = 5 * 1024 * 1024
 MAX_PART_NUMBER = 10_000
@@ -35,7 +34,7 @@ _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 _MANIFEST = "upload.json"
 
 
-async def create(store: LocalUpstream, request: ForwardRequest, stored: Stored) -> bytes:
+async def create(store: LocalStore, request: ForwardRequest, stored: Stored) -> bytes:
     """Start an upload; the object's type and metadata are fixed now, as S3 fixes them."""
     uploads = await store.uploads_dir(request.bucket, request.key)
     upload_id = uuid.uuid4().hex
@@ -44,7 +43,7 @@ async def create(store: LocalUpstream, request: ForwardRequest, stored: Stored) 
     return s3xml.initiate_upload_xml(request.bucket, request.key, upload_id)
 
 
-async def upload_part(store: LocalUpstream, request: ForwardRequest) -> str:
+async def upload_part(store: LocalStore, request: ForwardRequest) -> str:
     """Store one part and return its quoted MD5 ETag."""
     folder, _ = await _upload(store, request)
     number = _part_number(request.param("partNumber"))
@@ -62,7 +61,7 @@ async def upload_part(store: LocalUpstream, request: ForwardRequest) -> str:
     return etag
 
 
-async def complete(store: LocalUpstream, request: ForwardRequest) -> bytes:
+async def complete(store: LocalStore, request: ForwardRequest) -> bytes:
     """Join the listed parts into the object; they must exist, match their ETags and come in order."""
     folder, manifest = await _upload(store, request)
     if request.content_length > MAX_COMPLETE_BODY:
@@ -85,19 +84,19 @@ async def complete(store: LocalUpstream, request: ForwardRequest) -> bytes:
     return s3xml.complete_upload_xml(request.bucket, manifest["key"], meta.etag)
 
 
-async def abort(store: LocalUpstream, request: ForwardRequest) -> None:
+async def abort(store: LocalStore, request: ForwardRequest) -> None:
     folder, _ = await _upload(store, request)
     await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
 
 
-async def list_parts(store: LocalUpstream, request: ForwardRequest) -> bytes:
+async def list_parts(store: LocalStore, request: ForwardRequest) -> bytes:
     folder, manifest = await _upload(store, request)
     parts = await asyncio.to_thread(_parts, folder)
     return s3xml.list_parts_xml(request.bucket, manifest["key"], request.param("uploadId") or "",
                                 [(number, *parts[number]) for number in sorted(parts)])
 
 
-async def list_uploads(store: LocalUpstream, request: ForwardRequest) -> bytes:
+async def list_uploads(store: LocalStore, request: ForwardRequest) -> bytes:
     uploads = await store.uploads_dir(request.bucket)
     found = await asyncio.to_thread(_manifests, uploads)
     prefix = request.param("prefix") or ""
@@ -106,7 +105,7 @@ async def list_uploads(store: LocalUpstream, request: ForwardRequest) -> bytes:
     return s3xml.list_uploads_xml(request.bucket, listed)
 
 
-async def _upload(store: LocalUpstream, request: ForwardRequest) -> tuple[Path, dict]:
+async def _upload(store: LocalStore, request: ForwardRequest) -> tuple[Path, dict]:
     """The upload's folder and manifest; it must exist and belong to the request's key."""
     upload_id = request.param("uploadId") or ""
     folder = await store.uploads_dir(request.bucket) / upload_id

@@ -11,16 +11,10 @@ from typing import Any, TypeVar
 
 from proxy.errors import OssError
 from proxy.metrics import Metrics
-from proxy.upstream.base import (
-    ChunkReader,
-    Conditions,
-    ForwardRequest,
-    ForwardResponse,
-    ObjectMeta,
-    ObjectStream,
-    SocketBody,
-    Upstream,
-)
+from proxy.upstream.body import ChunkReader
+from proxy.upstream.forwarding import ForwardRequest, ForwardResponse
+from proxy.upstream.interface import Upstream
+from proxy.upstream.objects import Conditions, ObjectMeta, ObjectStream, SocketBody
 from proxy.upstream.operations import operation
 
 T = TypeVar("T")
@@ -35,10 +29,6 @@ class MeteredUpstream:
         self._received = metrics.upstream_bytes.labels("received")
         self._sent = metrics.upstream_bytes.labels("sent")
         self._heads_ok = self._calls("HeadObject", "200")
-
-    @property
-    def local_heads(self) -> bool:
-        return self.inner.local_heads
 
     async def get(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectStream:
         stream = await self._count("GetObject", self.inner.get(bucket, key, conditions), lambda s: s.status)
@@ -55,11 +45,6 @@ class MeteredUpstream:
         self._heads_ok.inc()
         return meta
 
-    async def read(self, bucket: str, key: str, max_bytes: int) -> tuple[ObjectMeta, bytes]:
-        meta, data = await self._count("GetObject", self.inner.read(bucket, key, max_bytes))
-        self._received.inc(len(data))
-        return meta, data
-
     async def put(
         self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream",
         metadata: Mapping[str, str] | None = None,
@@ -67,9 +52,6 @@ class MeteredUpstream:
         etag = await self._count("PutObject", self.inner.put(bucket, key, data, content_type, metadata))
         self._sent.inc(len(data))
         return etag
-
-    async def create_bucket(self, bucket: str) -> None:
-        await self._count("CreateBucket", self.inner.create_bucket(bucket))
 
     async def forward(self, request: ForwardRequest) -> ForwardResponse:
         name = operation(request.method, request.bucket, request.key, [n for n, _ in request.query],

@@ -16,18 +16,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from proxy.config import UpstreamConfig
 from proxy.errors import OssError, no_such_bucket
-from proxy.upstream.base import (
-    STORED_HEADERS,
-    ChunkReader,
-    Conditions,
-    ForwardRequest,
-    ForwardResponse,
-    ObjectMeta,
-    ObjectStream,
-    read_capped,
-    upstream_unavailable,
-)
+from proxy.upstream.body import ChunkReader
 from proxy.upstream.conditional import ETagList, Preconditions, parse_range
+from proxy.upstream.errors import upstream_unavailable
+from proxy.upstream.forwarding import ForwardRequest, ForwardResponse
+from proxy.upstream.objects import STORED_HEADERS, Conditions, ObjectMeta, ObjectStream
 from proxy.upstream.s3errors import EPOCH, translated, translated_read
 from proxy.upstream.s3rest import S3Rest
 from proxy.upstream.socketbody import socket_body
@@ -35,8 +28,6 @@ from proxy.upstream.socketbody import socket_body
 
 class S3Upstream:
     """One long-lived client whose pool every request shares; build it with `open`."""
-
-    local_heads = False
 
     def __init__(self, client: Any, rest: S3Rest, stack: AsyncExitStack, cfg: UpstreamConfig) -> None:
         self._client, self._rest, self._stack, self._cfg = client, rest, stack, cfg
@@ -111,9 +102,6 @@ class S3Upstream:
         preconditions.check(meta)
         return meta
 
-    async def read(self, bucket: str, key: str, max_bytes: int) -> tuple[ObjectMeta, bytes]:
-        return await read_capped(self, bucket, key, max_bytes)
-
     async def put(
         self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream",
         metadata: Mapping[str, str] | None = None,
@@ -124,17 +112,6 @@ class S3Upstream:
                 Metadata=dict(metadata or {}),
             )
         return answer["ETag"]
-
-    async def create_bucket(self, bucket: str) -> None:
-        params = {}
-        if self._cfg.region and self._cfg.region != "us-east-1":
-            params["CreateBucketConfiguration"] = {"LocationConstraint": self._cfg.region}
-        try:
-            with translated(bucket, ""):
-                await self._client.create_bucket(Bucket=bucket, **params)
-        except OssError as err:
-            if err.code != "BucketAlreadyOwnedByYou":
-                raise
 
     async def forward(self, request: ForwardRequest) -> ForwardResponse:
         return await self._rest.forward(request)

@@ -19,8 +19,8 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from proxy.errors import OssError, no_such_bucket, no_such_key
-from proxy.upstream.base import (
-    ObjectMeta,
+from proxy.httpdate import parse_http_date
+from proxy.upstream.errors import (
     invalid_range,
     not_modified,
     precondition_failed,
@@ -28,7 +28,7 @@ from proxy.upstream.base import (
     upstream_timeout,
     upstream_unavailable,
 )
-from proxy.upstream.conditional import parse_http_date
+from proxy.upstream.objects import ObjectMeta
 
 # Refusals of Osprey's own upstream credentials: a proxy misconfiguration, not the client's fault.
 _CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AuthorizationHeaderMalformed",

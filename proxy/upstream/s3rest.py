@@ -19,7 +19,8 @@ from botocore.awsrequest import AWSRequest
 from yarl import URL
 
 from proxy.errors import OssError
-from proxy.upstream.base import ChunkReader, ForwardRequest, ForwardResponse
+from proxy.upstream.body import ChunkReader
+from proxy.upstream.forwarding import ForwardRequest, ForwardResponse
 from proxy.upstream.s3errors import from_answer, translated, translated_read
 
 log = logging.getLogger("osprey.upstream")

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from proxy.upstream.base import SocketBody
+from proxy.upstream.objects import SocketBody
 
 RELAY_MIN_BYTES = 1024 * 1024  # below this a pipe and two descriptors cost more than the copies they save
 

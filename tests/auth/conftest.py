@@ -13,7 +13,7 @@ from proxy.errors import OssError
 
 @pytest.fixture
 def credentials() -> dict[str, str]:
-    """The keys Osprey knows: the spec's `ak`/`sk` and the AWS documentation's example key."""
+    """The keys Osprey knows: the `ak`/`sk` of the auth §8 worked examples and the AWS documentation's example key."""
     return {"ak": "sk", "AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 
 

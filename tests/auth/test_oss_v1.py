@@ -1,4 +1,4 @@
-"""OSS V1 (HMAC-SHA1) signatures: spec vectors, oss2-made vectors, tampering, time rules and SDK variants."""
+"""OSS V1 (HMAC-SHA1) signatures: auth §8 worked examples, oss2-made vectors, tampering, time rules and SDK variants."""
 
 import base64
 import hashlib
@@ -186,3 +186,11 @@ def test_bucket_level_and_service_level_resources(from_url, credentials):
         request = from_url("GET", url, {"Date": SPEC_DATE, "Authorization": f"OSS ak:{signature}"})
         assert (request.bucket, request.key) == (urlsplit(url).path.strip("/"), "")
         assert verify(request, credentials, SPEC_NOW).access_key_id == "ak"
+
+
+def test_x_oss_headers_are_signed_and_x_amz_ones_reported_unsigned(from_url, credentials):
+    request, signed_at = oss2_signed(from_url, "PUT", "http://127.0.0.1:9/examplebucket/copy.jpg", {},
+                                     {"x-oss-copy-source": "/examplebucket/a.jpg"}, "examplebucket", "copy.jpg")
+    added = replace(request, headers={**request.headers, "x-amz-copy-source": "/vault/secret.txt"})
+    unsigned = verify(added, credentials, signed_at).unsigned_headers
+    assert "x-amz-copy-source" in unsigned and "x-oss-copy-source" not in unsigned

@@ -1,4 +1,4 @@
-"""OSS V4 (OSS4-HMAC-SHA256) signatures: spec vectors, oss2-made vectors, tampering and time rules."""
+"""OSS V4 (OSS4-HMAC-SHA256) signatures: auth §8 worked examples, oss2-made vectors, tampering and time rules."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -169,3 +169,15 @@ def test_credential_for_another_service_is_invalid(from_url, credentials, failur
     request = replace(request, headers={**request.headers, "Authorization": authorization})
     err = failure(lambda: verify(request, credentials, SPEC_NOW))
     assert (err.status, err.code, err.extra["ArgumentName"]) == (400, "InvalidArgument", "Authorization")
+
+
+def test_additional_headers_are_signed_and_other_x_amz_ones_reported_unsigned(from_url, credentials):
+    request, signed_at = oss2_signed(
+        from_url, "PUT", "http://127.0.0.1:9/examplebucket/copy.jpg", {},
+        {"x-oss-copy-source": "/examplebucket/a.jpg", "x-amz-meta-a": "1"}, "examplebucket", "copy.jpg",
+        additional=["x-amz-meta-a"],
+    )
+    added = replace(request, headers={**request.headers, "x-amz-copy-source": "/vault/secret.txt"})
+    unsigned = verify(added, credentials, signed_at).unsigned_headers
+    assert "x-amz-copy-source" in unsigned
+    assert not unsigned & {"x-oss-copy-source", "x-amz-meta-a", "x-oss-date"}

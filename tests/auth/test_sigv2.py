@@ -249,3 +249,12 @@ def test_presigned_url_missing_expires_is_access_denied(from_url, credentials, f
     err = failure(lambda: verify(request, credentials, datetime.now(UTC)))
     assert (err.status, err.code) == (403, "AccessDenied")
     assert err.message == "A V2 signed URL needs AWSAccessKeyId, Expires and Signature."
+
+
+def test_every_x_amz_header_is_signed_and_x_oss_ones_are_reported_unsigned(from_url, credentials):
+    request, signed_at = botocore_signed(
+        from_url, "PUT", "http://127.0.0.1:9/examplebucket/copy.jpg", {"x-amz-copy-source": "/examplebucket/a.jpg"}
+    )
+    added = replace(request, headers={**request.headers, "x-oss-copy-source": "/vault/secret.txt"})
+    unsigned = verify(added, credentials, signed_at).unsigned_headers
+    assert "x-oss-copy-source" in unsigned and "x-amz-copy-source" not in unsigned and "date" not in unsigned

@@ -173,3 +173,37 @@ def test_malformed_authorization_header_is_invalid_argument(from_url, credential
     )
     err = failure(lambda: verify(request, credentials, AWS_DOC_NOW))
     assert (err.status, err.code, err.extra["ArgumentName"]) == (400, "InvalidArgument", "Authorization")
+
+
+def test_unsigned_headers_are_reported_and_botocore_signs_every_x_amz_header(from_url, credentials):
+    request, signed_at = botocore_signed(
+        from_url, "PUT", "http://127.0.0.1:9/examplebucket/copy.jpg", b"",
+        {"x-amz-copy-source": "/examplebucket/a.jpg", "x-amz-meta-owner": "me"},
+    )
+    added = replace(request, headers={**request.headers, "x-oss-copy-source": "/vault/secret.txt"})
+    unsigned = verify(added, credentials, signed_at).unsigned_headers
+    assert "x-oss-copy-source" in unsigned
+    assert not {name for name in unsigned if name.startswith("x-amz-")}
+
+
+@pytest.mark.parametrize(("signed", "missing"), [
+    ("range;x-amz-content-sha256;x-amz-date", "host"),
+    ("host;range;x-amz-date", "x-amz-content-sha256"),
+    ("host;range;x-amz-content-sha256", "x-amz-date"),
+])
+def test_header_signature_must_sign_host_date_and_payload_hash(from_url, credentials, failure, signed, missing):
+    headers = {
+        "Range": "bytes=0-9", "x-amz-date": "20130524T000000Z", "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
+        f"SignedHeaders={signed},Signature=" + "0" * 64,
+    }
+    request = from_url("GET", "http://127.0.0.1:9/examplebucket/test.txt", headers)
+    err = failure(lambda: verify(request, credentials, AWS_DOC_NOW))
+    assert (err.status, err.code, err.extra["HeadersNotSigned"]) == (403, "AccessDenied", missing)
+
+
+def test_presigned_url_must_sign_host(from_url, credentials, failure):
+    url = AWS_DOC_PRESIGNED.replace("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders=x-amz-content-sha256")
+    request = from_url("GET", url, {"x-amz-content-sha256": "UNSIGNED-PAYLOAD"}, virtual_host_domain="s3.amazonaws.com")
+    err = failure(lambda: verify(request, credentials, AWS_DOC_NOW))
+    assert (err.status, err.code, err.extra["HeadersNotSigned"]) == (403, "AccessDenied", "host")

@@ -122,10 +122,10 @@ def test_slim_variant_installs_the_cjk_fonts_and_no_libreoffice(tmp_path):
     assert any(c.startswith("fc-cache") for c in (tmp_path / "calls.log").read_text().splitlines())
 
 
-def test_full_variant_adds_headless_libreoffice_to_the_fonts(tmp_path):
+def test_full_variant_adds_headless_libreoffice_and_its_sandbox_to_the_fonts(tmp_path):
     result = run_package_step(tmp_path, "full", extra="poppler-utils")
     assert result.returncode == 0, result.stderr
-    assert installed_packages(tmp_path) >= FONTS | LIBREOFFICE | {"poppler-utils"}
+    assert installed_packages(tmp_path) >= FONTS | LIBREOFFICE | {"bubblewrap", "poppler-utils"}
 
 
 def test_unknown_variant_fails_the_build(tmp_path):

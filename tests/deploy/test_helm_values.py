@@ -105,7 +105,7 @@ def test_schema_bucket_settings_are_osprey_bucket_settings():
 
 
 def _json_type(annotation: str) -> str:
-    return {"str": "string", "int": "integer", "float": "number"}[annotation]
+    return {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}[annotation]
 
 
 @pytest.mark.parametrize("section", sorted(SECTIONS))

@@ -35,7 +35,7 @@ async def test_a_signature_sent_to_a_remembered_url_is_still_checked(make_client
     for headers in (
         {"Authorization": "OSS nobody:c2lnbmF0dXJl", "Date": formatdate(now.timestamp(), usegmt=True)},
         {"Authorization": f"AWS4-HMAC-SHA256 Credential=nobody/{now:%Y%m%d}/us-east-1/s3/aws4_request, "
-                          "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+                          "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=" + "0" * 64,
          "x-amz-date": f"{now:%Y%m%dT%H%M%SZ}", "x-amz-content-sha256": "UNSIGNED-PAYLOAD"},
     ):
         refused = await client.get(URL, headers=headers)

@@ -2,10 +2,20 @@
 
 import asyncio
 import io
+import shutil
 
 import oss2
 import pytest
 from PIL import Image
+
+from tests.process.doc.linked import (
+    docx_external_image,
+    docx_includepicture,
+    host_pixels,
+    host_png,
+    odt_linked_image,
+    rtf_includepicture,
+)
 
 from .conftest import CLIENT_KEY, CLIENT_SECRET
 
@@ -69,3 +79,29 @@ async def test_a_page_past_the_end_is_a_400_naming_the_count(make_client, pdf_in
         await get(client, "report.pdf", "doc/snapshot,page_7")
     assert (info.value.status, info.value.code) == (400, "InvalidArgument")
     assert "3 pages" in info.value.message
+
+
+@pytest.fixture
+def linked_documents(local_root, tmp_path_factory):
+    """Documents in `vault` that name, by file:// URL, a PNG outside the upstream root; returns their keys."""
+    host_file = tmp_path_factory.mktemp("host") / "logo.png"
+    host_file.write_bytes(host_png())
+    url = host_file.as_uri()
+    documents = {
+        "letter.rtf": rtf_includepicture(url, "e2e rtf"), "letter-rtf.doc": rtf_includepicture(url, "e2e doc"),
+        "image-link.docx": docx_external_image(url, "e2e docx"), "field.docx": docx_includepicture(url, "e2e fld"),
+        "linked.odt": odt_linked_image(url, "e2e odt"),
+    }
+    for key, data in documents.items():
+        (local_root / "vault" / key).write_bytes(data)
+    return list(documents)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+async def test_documents_linking_a_host_file_snapshot_without_it(make_client, linked_documents):
+    client = await make_client()
+    for key in linked_documents:
+        body, media_type = await get(client, key, "doc/snapshot,page_1")
+        image = Image.open(io.BytesIO(body))
+        assert (media_type, image.width > 100) == ("image/jpeg", True), key
+        assert host_pixels(image) == 0, key

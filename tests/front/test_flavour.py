@@ -5,7 +5,10 @@ import xml.etree.ElementTree as ET
 import oss2
 from oss2 import xml_utils
 
-from proxy.front.flavour import client_headers, oss_document, upstream_headers
+from proxy.auth import Identity
+from proxy.front.flavour import client_headers, oss_document, reaches_upstream, upstream_headers
+
+SIGNED_ALL = Identity("key", "oss-v4", False)  # a signature covering every header sent
 
 
 def test_oss_headers_become_s3_headers_and_the_s3_spelling_wins():
@@ -15,7 +18,7 @@ def test_oss_headers_become_s3_headers_and_the_s3_spelling_wins():
         ("x-oss-object-acl", "public-read"), ("x-oss-forbid-overwrite", "true"), ("x-oss-date", "now"),
         ("Authorization", "OSS a:b"), ("Host", "example"), ("x-oss-server-side-encryption", "SM4"),
     ]
-    assert upstream_headers(headers, decoded_body=False) == {
+    assert upstream_headers(headers, False, SIGNED_ALL) == {
         "content-type": "text/plain", "x-amz-meta-owner": "zhang", "x-amz-meta-kind": "s3",
         "x-amz-copy-source": "/b/k%20k", "x-amz-storage-class": "STANDARD_IA", "if-none-match": "*",
     }
@@ -27,8 +30,24 @@ def test_aws_chunked_framing_and_signature_headers_stay_behind():
         ("x-amz-decoded-content-length", "3"), ("x-amz-trailer", "x-amz-checksum-crc32"),
         ("x-amz-sdk-checksum-algorithm", "CRC32"), ("x-amz-date", "20240101T000000Z"), ("x-amz-acl", "private"),
     ]
-    assert upstream_headers(headers, decoded_body=True) == {"content-encoding": "gzip", "x-amz-acl": "private"}
-    assert "x-amz-sdk-checksum-algorithm" in upstream_headers(headers, decoded_body=False)
+    assert upstream_headers(headers, True, SIGNED_ALL) == {"content-encoding": "gzip", "x-amz-acl": "private"}
+    assert "x-amz-sdk-checksum-algorithm" in upstream_headers(headers, False, SIGNED_ALL)
+
+
+def test_vendor_headers_the_signature_does_not_cover_never_reach_the_upstream():
+    headers = [("Content-Type", "text/plain"), ("x-amz-copy-source", "/vault/secret.txt"),
+               ("x-oss-copy-source", "/vault/other.txt"), ("x-amz-meta-kind", "s3"), ("x-oss-meta-owner", "zhang")]
+    partly = Identity("key", "aws-sigv4", True, unsigned_headers=frozenset({"x-amz-copy-source", "x-oss-copy-source",
+                                                                           "x-oss-meta-owner", "content-type"}))
+    assert upstream_headers(headers, False, partly) == {"content-type": "text/plain", "x-amz-meta-kind": "s3"}
+    assert upstream_headers(headers, False, None) == {"content-type": "text/plain"}  # anonymous: no vendor header
+
+
+def test_only_vendor_headers_that_change_the_upstream_call_need_a_signature():
+    assert all(map(reaches_upstream, ["x-amz-copy-source", "X-Amz-Acl", "x-oss-copy-source", "x-oss-meta-a",
+                                      "x-oss-forbid-overwrite", "x-oss-storage-class"]))
+    assert not any(map(reaches_upstream, ["x-amz-date", "x-amz-content-sha256", "x-oss-date", "x-oss-object-acl",
+                                          "content-type", "range"]))
 
 
 def test_answers_carry_metadata_and_versions_in_both_spellings_and_not_the_upstream_ids():

@@ -3,7 +3,7 @@
 import asyncio
 
 from proxy.front.readiness import Readiness
-from proxy.upstream.base import upstream_unavailable
+from proxy.upstream.errors import upstream_unavailable
 
 
 class FakeClock:

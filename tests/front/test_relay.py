@@ -128,6 +128,7 @@ async def test_a_large_get_over_plain_http_is_relayed_byte_for_byte(aiohttp_clie
         for headers, expected in cases:
             resp = await client.get(f"/{bucket}/big.bin", headers=headers)
             assert resp.status in (200, 206) and int(resp.headers["Content-Length"]) == len(expected)
+            assert resp.headers["X-Content-Type-Options"] == "nosniff"
             assert hashlib.sha256(await resp.read()).digest() == hashlib.sha256(expected).digest()
         fds = fds or _open_fds()  # after the first round: connection pools are open by then
     assert len(relay_calls) == 6  # every one went socket to socket (less what aiohttp had already buffered)

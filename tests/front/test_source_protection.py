@@ -1,4 +1,4 @@
-"""Source protection: anonymous callers reach protected suffixes only through a style (spec §6.4)."""
+"""Source protection: anonymous callers reach protected suffixes only through a style (saveas §6.4)."""
 
 import io
 

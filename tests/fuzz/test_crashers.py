@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from proxy.errors import OssError
+from proxy.process.cost import pixel_passes
 from proxy.process.image.codec import EC_CORRUPT, EC_DECODE_TOO_LARGE, EC_UNSUPPORTED
 from tests.front.test_doc_e2e import get
 from tests.process.doc.conftest import run_doc
@@ -111,6 +112,13 @@ def test_a_tiff_is_re_encoded_without_the_source_files_own_tags():
     image = Image.open(io.BytesIO(output.body))
     assert (image.format, image.size, image.getpixel((4, 4))) == ("TIFF", (32, 32), (10, 200, 30))
     assert GRAY_RESPONSE_CURVE not in image.tag_v2 and MAKE not in image.tag_v2
+
+
+@pytest.mark.parametrize("name", sorted({name for name, *_ in FILES}))
+def test_the_lane_estimate_reads_a_former_crasher_without_failing(name):
+    """The server estimates a job's cost from the header before any worker runs: libavif's RuntimeError
+    escaped there, in the server process, as a 500."""
+    assert pixel_passes((CRASHERS / name).read_bytes()) >= 0
 
 
 async def test_the_server_answers_every_former_crasher_with_oss_xml_and_stays_healthy(make_client, local_root):

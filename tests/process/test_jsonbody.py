@@ -1,4 +1,4 @@
-"""OSS's processing-tier JSON layout (spec §4.14, §5), shared by info, average-hue and save-as."""
+"""OSS's processing-tier JSON layout (image §4.14, image §5), shared by info, average-hue and save-as."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""The sys/saveas POST body, as every SDK spells it (spec §5.1)."""
+"""The sys/saveas POST body, as every SDK spells it (saveas §5.1)."""
 
 import base64
 

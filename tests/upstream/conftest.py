@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import boto3
 import pytest
 from aiobotocore.session import AioSession
 
 from proxy.config import UpstreamConfig
 from proxy.metrics import Metrics
-from proxy.upstream.base import Upstream
+from proxy.upstream.interface import Upstream
 from proxy.upstream.local import LocalUpstream
 from proxy.upstream.metered import MeteredUpstream
 from proxy.upstream.s3 import S3Upstream
@@ -41,7 +42,17 @@ async def upstream(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 
 @pytest.fixture
-async def bucket(upstream: Upstream, bucket_name: str) -> str:
+def make_bucket(request: pytest.FixtureRequest, upstream: Upstream, tmp_path: Path) -> Callable[[str], None]:
+    """Creates a bucket on the backend under test the way its operator would: a folder, or CreateBucket."""
+    if request.node.callspec.params["upstream"] == "s3":
+        endpoint = request.getfixturevalue("moto_server")
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        return lambda name: s3.create_bucket(Bucket=name) and None
+    return lambda name: (tmp_path / name).mkdir(exist_ok=True)
+
+
+@pytest.fixture
+def bucket(make_bucket: Callable[[str], None], bucket_name: str) -> str:
     """An empty bucket on the backend under test."""
-    await upstream.create_bucket(bucket_name)
+    make_bucket(bucket_name)
     return bucket_name

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 
 from proxy.errors import OssError
-from proxy.upstream.base import Conditions, ObjectMeta
 from proxy.upstream.conditional import (
     ANY,
     ByteRange,
@@ -18,6 +17,7 @@ from proxy.upstream.conditional import (
     parse_range,
     select,
 )
+from proxy.upstream.objects import Conditions, ObjectMeta
 
 MODIFIED = datetime(2024, 5, 1, 12, 0, 0, 750_000, tzinfo=UTC)
 META = ObjectMeta(size=100, etag='"abc"', last_modified=MODIFIED)

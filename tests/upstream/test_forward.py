@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from proxy.errors import OssError
-from proxy.upstream.base import ForwardRequest, ForwardResponse, Upstream
+from proxy.upstream.forwarding import ForwardRequest, ForwardResponse
+from proxy.upstream.interface import Upstream
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 MIB = 1024 * 1024

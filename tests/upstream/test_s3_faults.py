@@ -12,6 +12,7 @@ from aiobotocore.session import AioSession
 
 from proxy.config import UpstreamConfig
 from proxy.errors import OssError
+from proxy.upstream.interface import read_capped
 from proxy.upstream.s3 import S3Upstream
 
 BOUND_S = 10.0
@@ -88,7 +89,7 @@ async def test_closed_port_is_503_service_unavailable_promptly(
     calls = {
         "get": lambda: upstream.get("photos", "a.jpg"),
         "head": lambda: upstream.head("photos", "a.jpg"),
-        "read": lambda: upstream.read("photos", "a.jpg", 1024),
+        "read": lambda: read_capped(upstream, "photos", "a.jpg", 1024),
         "put": lambda: upstream.put("photos", "a.jpg", b"x"),
         "ping": upstream.ping,
     }
@@ -140,6 +141,6 @@ async def test_read_of_a_cut_off_body_is_502_bad_gateway(
 ) -> None:
     upstream = await s3_at(cut_off_endpoint)
 
-    err, _ = await error_within_bound(upstream.read("photos", "a.jpg", 4096))
+    err, _ = await error_within_bound(read_capped(upstream, "photos", "a.jpg", 4096))
 
     assert (err.status, err.code) == (502, "BadGateway")

@@ -1,4 +1,4 @@
-"""audio/info (spec §3.2): the same DetectMediaMeta JSON as video/info; its AudioStreams carry the
+"""audio/info (media §3.2): the same DetectMediaMeta JSON as video/info; its AudioStreams carry the
 sample rate, channels, layout, sample format, bitrate and duration."""
 
 from __future__ import annotations

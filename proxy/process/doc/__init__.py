@@ -1,4 +1,4 @@
-"""doc/* actions (spec §2): office files and PDFs, converted to PDF once, then paged, rendered or read.
+"""doc/* actions (media §2): office files and PDFs, converted to PDF once, then paged, rendered or read.
 
 A doc step reads its source as the type `source_` names (the front fills it from the key's
 extension, see `source.py`). Office types go through LibreOffice (`office.py`), PDFs straight to
@@ -10,7 +10,7 @@ then what to produce.
 
 Chains cross categories as the grammar allows: `doc/snapshot,page_1/image/resize,w_300` is a doc
 step then an image step, the image step decoding the snapshot's JPG like any source image. All doc
-actions are signed-only (spec §1).
+actions are signed-only (media §1).
 """
 
 from __future__ import annotations

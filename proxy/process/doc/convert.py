@@ -1,9 +1,9 @@
-"""doc/convert (spec §2.3), offered synchronously: the document as PDF, as text, or its first page as an image.
+"""doc/convert (media §2.3), offered synchronously: the document as PDF, as text, or its first page as an image.
 
 OSS runs it only asynchronously with sys/saveas; Osprey answers in the response body, so the chained
 form `doc/convert,target_jpg,source_docx/snapshot,target_jpg,source_docx,page_2` yields page 2.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - `pages_<n>`, `pages_<first>-<last>` or `pages_<first>-` select pages [U]; a later snapshot or preview
   counts pages within the selection; a `last` past the end stops at the end, a `first` past it is 400;
 - text pages are separated by a form feed (`\\f`), as pdftotext does [U];

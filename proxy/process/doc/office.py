@@ -5,10 +5,14 @@
 - The import filter is chosen from the type and the file's container (OOXML, OLE, ODF, RTF), never
   guessed by LibreOffice, so garbage named .docx fails instead of being imported as text, and a
   .doc that really is a docx or RTF still converts.
+- A document never reaches the host's files: `external` defuses the fields and links that pull content
+  in before LibreOffice sees the bytes, and `sandbox` runs LibreOffice in bubblewrap with only its
+  install, fonts and the conversion's folders in view, and no network (`limits.doc_sandbox`).
 - A conversion runs in its own process group and session: on timeout the whole group is killed.
-  `prlimit` caps its address space and CPU time (so even an orphan dies), `unshare` puts it in an
-  empty network namespace where the kernel allows that; the profile also blocks linked content,
-  macros and update checks and points LibreOffice at a proxy that does not exist, in case it cannot.
+  `prlimit` caps its address space and CPU time (so even an orphan dies). Without the sandbox,
+  `unshare` puts it in an empty network namespace where the kernel allows that. The profile also blocks
+  linked content, link updates, macros and update checks and points LibreOffice at a proxy that does
+  not exist, in case it cannot.
 - At most `limits.doc_max_conversions` conversions run at once on the host: one `flock`ed slot file
   each, shared by every worker process. The pool size alone would not do: it is sized for image work
   (one per core), and each LibreOffice needs hundreds of MB.
@@ -34,6 +38,7 @@ from pathlib import Path
 
 from proxy.errors import OssError, bad_request, invalid_argument, not_implemented
 from proxy.limits import Limits
+from proxy.process.doc import external, sandbox
 from proxy.process.doc.source import FAMILIES
 
 log = logging.getLogger("osprey.doc")
@@ -74,6 +79,9 @@ PROFILE_SETTINGS = "\n".join([
     _setting(_SCRIPTING, "BlockUntrustedRefererLinks", "boolean", "true"),
     _setting(_SCRIPTING, "DisableMacrosExecution", "boolean", "true"),
     _setting(_SCRIPTING, "MacroSecurityLevel", "int", "3"),
+    # Never update links on load (Writer counts 0 as never, Calc 1).
+    _setting("/org.openoffice.Office.Writer/Content/Update", "Link", "int", "0"),
+    _setting("/org.openoffice.Office.Calc/Content/Update", "Link", "int", "1"),
     _setting("/org.openoffice.Office.Jobs/Jobs/org.openoffice.Office.Jobs:Job['UpdateCheck']/Arguments",
              "AutoCheckEnabled", "boolean", "false"),
     # A manual proxy on the discard port: any HTTP(S) fetch that slips through fails at once.
@@ -96,11 +104,16 @@ def convert_to_pdf(data: bytes, source_type: str, limits: Limits) -> bytes:
         raise not_implemented(
             "Office documents need LibreOffice (soffice), which this server does not have; PDF sources work."
         )
+    if limits.doc_sandbox == "bwrap" and (problem := sandbox.unavailable()) is not None:
+        raise not_implemented(f"Office documents cannot be converted safely on this server: {problem}.")
+    if import_filter not in TEXT_FILTERS.values():
+        data = external.neutralise(data)
     with tempfile.TemporaryDirectory(prefix="osprey-doc-") as work, _conversion_slot(limits):
         source = Path(work) / f"source.{source_type}"
         source.write_bytes(data)
+        profile = _profile(os.getpid())
         command = [
-            *_sandbox(limits), soffice, f"-env:UserInstallation={_profile(os.getpid()).as_uri()}",
+            *_bounds(limits, soffice, [Path(work), profile]), soffice, f"-env:UserInstallation={profile.as_uri()}",
             "--headless", "--invisible", "--norestore", "--nolockcheck", "--nologo", "--nodefault",
             f"--infilter={import_filter}", "--convert-to", "pdf", "--outdir", work, str(source),
         ]
@@ -221,13 +234,15 @@ def _conversion_slot(limits: Limits) -> Iterator[None]:
         time.sleep(_SLOT_POLL_S)
 
 
-def _sandbox(limits: Limits) -> list[str]:
-    """The command prefix that bounds LibreOffice: rlimits via prlimit, no network via unshare."""
+def _bounds(limits: Limits, soffice: str, writable: list[Path]) -> list[str]:
+    """The command prefix that bounds LibreOffice: rlimits via prlimit, then bubblewrap (or just no network)."""
     prefix = []
     if shutil.which("prlimit"):
         cpu = int(limits.doc_timeout_s) + _CPU_GRACE_S
         prefix += ["prlimit", f"--as={limits.doc_max_memory_bytes}", f"--cpu={cpu}", "--"]
-    if _can_unshare_network():
+    if limits.doc_sandbox == "bwrap":
+        prefix += sandbox.command(soffice, writable)
+    elif _can_unshare_network():
         prefix += ["unshare", "--net", "--map-root-user", "--"]
     return prefix
 

@@ -1,6 +1,8 @@
 """PDF pages with pypdfium2: open with limits, render one page to fit a box, extract text, cut out pages.
 
-PDFium is not thread-safe; each worker process runs one job at a time, so no lock is needed here.
+Whatever PDFium fails on while the document is open (a page tree whose /Count lies, a page it cannot
+load) is a 400, as a PDF it cannot open is. PDFium is not thread-safe; each worker process runs one
+job at a time, so no lock is needed here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from proxy.errors import bad_request, invalid_argument
 from proxy.limits import Limits
 
 POINTS_PER_INCH = 72
+# A rendered page is PDFium's 4-byte bitmap plus Pillow's RGB copy (also 4 bytes a pixel).
+RENDER_BYTES_PER_PIXEL = 8
 MAX_TEXT_RUNS = 2_000  # per page, for a preview's text layer
 
 # Box = (width, height) in pixels; a Rect is (left, bottom, right, top) in PDF points.
@@ -38,7 +42,8 @@ class TextRun:
 
 @contextmanager
 def open_pdf(data: bytes, limits: Limits) -> Iterator[pdfium.PdfDocument]:
-    """The parsed PDF, closed afterwards; 400 when it is not a readable PDF or has too many pages."""
+    """The parsed PDF, closed afterwards; 400 when it is not a readable PDF or has too many pages, and
+    when PDFium fails on it inside the block."""
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -52,35 +57,47 @@ def open_pdf(data: bytes, limits: Limits) -> Iterator[pdfium.PdfDocument]:
                 "(limits.doc_max_pages)."
             )
         yield document
+    except pdfium.PdfiumError as exc:
+        raise bad_request(f"The document is damaged: a page or its contents cannot be read ({exc}).") from None
     finally:
         document.close()
 
 
 def render(document: pdfium.PdfDocument, index: int, box: Box, dpi: int) -> Image.Image:
     """Page `index` (0-based) as RGB at `dpi`, or smaller so that it fits inside `box`."""
-    with _page(document, index) as page:
+    page = document[index]
+    try:
         width, height = page.get_size()
         if width <= 0 or height <= 0:
             raise bad_request(f"Page {index + 1} of the document has no area.")
         scale = min(dpi / POINTS_PER_INCH, box[0] / width, box[1] / height)
         bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255), may_draw_forms=True)
         return bitmap.to_pil().convert("RGB")
+    finally:
+        page.close()
 
 
 def fit_pixels(limits: Limits) -> Box:
-    """The largest box a rendered page may fill: OSS's output side limit, shrunk to the pixel limit."""
-    side = min(limits.max_output_side, math.isqrt(limits.max_output_pixels))
+    """The largest box a rendered page may fill: OSS's output side limit, shrunk to the pixel limit
+    and to the memory one job may decode into."""
+    side = min(
+        limits.max_output_side, math.isqrt(limits.max_output_pixels),
+        math.isqrt(limits.max_decoded_bytes // RENDER_BYTES_PER_PIXEL),
+    )
     return side, side
 
 
 def page_text(document: pdfium.PdfDocument, index: int) -> str:
     """The text of page `index`, with `\\n` line ends."""
-    with _page(document, index) as page:
+    page = document[index]
+    try:
         textpage = page.get_textpage()
         try:
             return textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
         finally:
             textpage.close()
+    finally:
+        page.close()
 
 
 def text_runs(document: pdfium.PdfDocument, index: int) -> list[TextRun]:
@@ -88,7 +105,8 @@ def text_runs(document: pdfium.PdfDocument, index: int) -> list[TextRun]:
 
     Rotated and degenerate pages give none: their rectangles would not match the rendered image.
     """
-    with _page(document, index) as page:
+    page = document[index]
+    try:
         if page.get_rotation():
             return []
         left, bottom, right, top = page.get_bbox()
@@ -109,21 +127,8 @@ def text_runs(document: pdfium.PdfDocument, index: int) -> list[TextRun]:
             return runs
         finally:
             textpage.close()
-
-
-@contextmanager
-def _page(document: pdfium.PdfDocument, index: int) -> Iterator[pdfium.PdfPage]:
-    """Page `index` (0-based), closed afterwards; a page PDFium cannot load or read (a damaged page
-    tree, content or text) is a 400, like a document it cannot open."""
-    page = None
-    try:
-        page = document[index]
-        yield page
-    except pdfium.PdfiumError as exc:
-        raise bad_request(f"Page {index + 1} of the document cannot be read ({exc}).") from None
     finally:
-        if page is not None:
-            page.close()
+        page.close()
 
 
 def subset(document: pdfium.PdfDocument, indices: Sequence[int]) -> bytes:

@@ -1,4 +1,4 @@
-"""doc/preview (spec §2.2): one self-contained HTML page that shows the rendered pages.
+"""doc/preview (media §2.2): one self-contained HTML page that shows the rendered pages.
 
 The gap to OSS: OSS answers with Alibaba's WebOffice, an interactive viewer running Alibaba's scripts
 against Alibaba's servers (search, zoom, thumbnails, editing via doc/edit). Osprey cannot reproduce

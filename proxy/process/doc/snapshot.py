@@ -1,7 +1,7 @@
-"""doc/snapshot (spec §2.1): one page as a JPG or PNG image.
+"""doc/snapshot (media §2.1): one page as a JPG or PNG image.
 
-Decisions on the spec's open points: `target` defaults to jpg [U]; a page past the last one answers
-400 InvalidArgument naming the page count [U, the spec's recommendation]; pages are rendered at
+Decisions on the points OSS leaves open: `target` defaults to jpg [U]; a page past the last one answers
+400 InvalidArgument naming the page count [U, recommended]; pages are rendered at
 150 dpi (an A4 page is 1240x1754), smaller when that would exceed the output limits [U].
 """
 

@@ -1,4 +1,4 @@
-"""doc/watermark (spec §2.2): the text mark chained after doc/preview, drawn over every page with CSS.
+"""doc/watermark (media §2.2): the text mark chained after doc/preview, drawn over every page with CSS.
 
 `text_` and `type_` are parsed exactly as image/watermark's (URL-safe Base64, OSS's font names).
 Defaults [U]: light grey `C0C0C0` at `t_60`, `size_20` (CSS px), tilted `rotate_315` (45° up).

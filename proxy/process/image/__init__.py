@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from proxy.limits import Limits
+from proxy.process import deadline
 from proxy.process.grammar import Action
 from proxy.process.image import (
     auto_orient,
@@ -58,13 +59,14 @@ Step = tuple[ActionSpec, dict[str, Any]]
 
 def run_image(data: bytes, actions: tuple[Action, ...], limits: Limits,
               resources: Mapping[str, bytes] = NO_RESOURCES) -> Output:
-    """Decode `data`, apply `actions` left to right, and encode the result (§1.2).
+    """Decode `data`, apply `actions` left to right, and encode the result (image §1.2).
 
     `resources` (other objects of the bucket, by key) reach the actions as `state.resources`.
     """
     steps = [_resolve(action) for action in actions]
     state = replace(decode(data, limits, partial(needed_size, steps)), resources=resources)
     for spec, args in steps:
+        deadline.check()  # e.g. 20 blurs of a large image: the deadline stops the chain between them
         state = spec.apply(state, args, limits)
         if state.output is not None:
             return state.output

@@ -1,6 +1,6 @@
-"""image/auto-orient (§4.8): 1 turns the pixels upright per the EXIF Orientation tag; 0 keeps them.
+"""image/auto-orient (image §4.8): 1 turns the pixels upright per the EXIF Orientation tag; 0 keeps them.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - nothing is oriented unless asked: no implicit auto-orient when the action is absent [U];
 - after orienting, the Orientation tag is removed from the EXIF the output carries, so viewers do
   not turn the image a second time (`ImageOps.exif_transpose` does the same);
@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from proxy.limits import Limits
+from proxy.process.image.codec import DECODE_ERRORS
 from proxy.process.image.state import ImageState
 from proxy.process.params import check_required, int_param
 from proxy.process.registry import ActionSpec
@@ -38,12 +39,15 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     if args[""] == 0 or not state.exif:
         return state
     exif = Image.Exif()
-    exif.load(state.exif)
-    method = UPRIGHT.get(exif.get(ORIENTATION, 1))
-    if ORIENTATION in exif:
-        del exif[ORIENTATION]
+    try:
+        exif.load(state.exif)
+        method = UPRIGHT.get(exif.get(ORIENTATION, 1))
+        exif.pop(ORIENTATION, None)
+        rewritten = exif.tobytes() if exif else None
+    except DECODE_ERRORS:  # metadata that cannot be read or rewritten is dropped, the pixels kept as stored
+        return replace(state, exif=None)
     upright = state if method is None else state.map_frames(lambda frame: frame.transpose(method))
-    return replace(upright, exif=exif.tobytes() if exif else None)
+    return replace(upright, exif=rewritten)
 
 
 SPEC = ActionSpec(

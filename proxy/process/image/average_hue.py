@@ -1,7 +1,7 @@
-"""image/average-hue (§4.15): the image's mean colour as `{"RGB": "0xrrggbb"}` (lower-case hex).
+"""image/average-hue (image §4.15): the image's mean colour as `{"RGB": "0xrrggbb"}` (lower-case hex).
 
-The statistic is not published [U]: the arithmetic mean of the decoded sRGB pixels, as the spec
-recommends, rounded half up. Decisions of ours:
+The statistic is not published [U]: the arithmetic mean of the decoded sRGB pixels, as recommended
+(image §4.15), rounded half up. Decisions of ours:
 - pixels count by their alpha (a transparent pixel not at all), so a logo on a transparent canvas
   gives the logo's colour; a fully transparent image falls back to the plain mean of its colours;
 - an animation gives its first frame's colour;
@@ -35,7 +35,7 @@ def mean_colour(frame: Image.Image) -> tuple[int, int, int]:
 
 
 def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
-    red, green, blue = mean_colour(state.frames[0])
+    red, green, blue = mean_colour(state.frame())
     return replace(state, output=jsonbody.output({"RGB": f"0x{red:02x}{green:02x}{blue:02x}"}))
 
 

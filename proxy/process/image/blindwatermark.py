@@ -1,4 +1,4 @@
-"""image/blindwatermark (§4.16): hide text in the image, readable by image/blindwatermark-decode.
+"""image/blindwatermark (image §4.16): hide text in the image, readable by image/blindwatermark-decode.
 
 `content` (URL-safe Base64 of 1 to 256 characters) is required, `s` (low, medium, high; default
 low) trades invisibility for robustness, `q` (70-100, default 90) is the JPEG quality. The signal
@@ -49,7 +49,7 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
         raise bad_request(
             f"blindwatermark needs an image at least {MIN_SIDE} x {MIN_SIDE} px; this one is {width} x {height}."
         )
-    state = state.with_frames([_marked(state.frames[0], decode_b64(args["content"]), args["s"])])
+    state = state.with_frames([_marked(state.frame(), decode_b64(args["content"]), args["s"])])
     if state.target_format == "jpg":
         state = replace(state, quality=Quality(args["q"], relative=False), source_quality=None)
     return state

@@ -1,4 +1,4 @@
-"""image/blur (§4.12): Gaussian blur, `r_` the kernel radius and `s_` its standard deviation, 1-50 each.
+"""image/blur (image §4.12): Gaussian blur, `r_` the kernel radius and `s_` its standard deviation, 1-50 each.
 
 How r and s combine is not published [U]. A Gaussian of deviation s cut off at r pixels (ImageMagick's
 `-blur RxS`) is a kernel whose own deviation is `effective_sigma(r, s)`; Pillow's fast GaussianBlur is

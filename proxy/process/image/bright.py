@@ -1,4 +1,4 @@
-"""image/bright (§4.13): -100 darker … 0 unchanged … 100 brighter, per colour channel.
+"""image/bright (image §4.13): -100 darker … 0 unchanged … 100 brighter, per colour channel.
 
 The curve is not published [U]: GIMP's legacy brightness, moving each value toward white (or black)
 by |v| / 125 of the way, so ±100 keeps a fifth of the tonal range instead of a flat white or black.

@@ -1,6 +1,6 @@
-"""image/circle (§4.9): keep the disc of radius r around the image centre, on a (2r+1)-px square.
+"""image/circle (image §4.9): keep the disc of radius r around the image centre, on a (2r+1)-px square.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - the output is the (2r+1)x(2r+1) square around the centre for every r, not only a clamped one [U];
 - r is clamped to (shorter side - 1) / 2, rounded down, so the square always fits [D];
 - outside the disc is transparent in the state: white for JPG output, transparent for formats

@@ -1,8 +1,11 @@
 """Decode once and encode once per chain, with OSS's source limits checked on the header first.
 
-Decoding: `Image.open` reads only the header, so dimensions and frame count are checked against
-`Limits` before any pixel is allocated. Frames are normalised to L, LA, RGB or RGBA (all frames of
-an animation to RGBA). JPEGs are decoded at a reduced DCT scale when the chain only shrinks.
+Decoding: `Image.open` reads only the header, so dimensions, frame count, a JPEG's scan count and the
+memory decoding will take are checked against `Limits` before any pixel is allocated; whatever a
+decoder raises on a hostile file is a 400, never a 500, and metadata that cannot be read or rewritten
+is dropped rather than failing the request. Frames are normalised to L, LA, RGB or RGBA (all frames of
+an animation to RGBA, except a GIF's palette frames, held as they are until an action reads them).
+JPEGs are decoded at a reduced DCT scale when the chain only shrinks.
 Encoding: the target format's rules (alpha on white for JPG, quality for lossy formats, progressive
 JPG), keeping the source's ICC profile and EXIF (EXIF only while it fits one JPEG APP1 segment,
 so the Orientation tag keeps describing the pixels just as it did in the source).
@@ -16,27 +19,39 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pillow_heif
-from PIL import Image, ImageCms, TiffImagePlugin, UnidentifiedImageError
+from PIL import GifImagePlugin, Image, ImageCms, TiffImagePlugin, UnidentifiedImageError
 
 from proxy.errors import OssError, image_too_large
 from proxy.limits import Limits
+from proxy.process.image import budget
+from proxy.process.image.gif_frames import count_frames
+from proxy.process.image.jpeg_scans import count_scans
 from proxy.process.image.quality import output_quality
-from proxy.process.image.state import HEADER_ONLY, ImageState, Size, SourceHeader
+from proxy.process.image.state import HEADER_ONLY, ImageState, Size, SourceHeader, workable
 from proxy.process.registry import Output
 
 pillow_heif.register_heif_opener()
 # Pillow's global bomb guard (≈ 179 M px) is stricter than OSS's 250 M px; `check_source` replaces it
 # with the configured limits, applied to the header before anything is decoded.
 Image.MAX_IMAGE_PIXELS = None
+# GIF frames stay P (one byte a pixel) while they share a palette, rather than RGB from the second one.
+GifImagePlugin.LOADING_STRATEGY = GifImagePlugin.LoadingStrategy.RGB_AFTER_DIFFERENT_PALETTE_ONLY
 Image.init()
 
 EC_UNSUPPORTED = "0040-00000005"
 EC_SOURCE_TOO_LARGE = "0040-00000009"
 EC_OUTPUT_TOO_LARGE = "0040-00000007"
 EC_WEBP_TOO_LARGE = "0040-00000011"
-EC_DECODE_TOO_LARGE = "0040-00000012"
+EC_DECODE_TOO_LARGE = budget.EC_DECODE_TOO_LARGE
 EC_CORRUPT = {"heic": "0040-00000020", "avif": "0040-00000021"}
 WEBP_MAX_SIDE = 16_383
+# What Pillow and its plugins (libjpeg, libpng, libwebp, libheif, libavif, libtiff) raise on bytes they
+# cannot make sense of: each is the file's fault, so each is a 400 at the decode boundary. MemoryError
+# is not among them: running out of memory is the worker's limit, not a verdict on the file.
+DECODE_ERRORS: tuple[type[Exception], ...] = (
+    OSError, SyntaxError, ValueError, TypeError, struct.error, EOFError, RuntimeError, IndexError,
+    KeyError, ZeroDivisionError, OverflowError, Image.DecompressionBombError,
+)
 
 # Pillow's format name → the OSS name; MPO is how Pillow names camera JPEGs with a preview image.
 SOURCE_FORMATS = {
@@ -45,7 +60,7 @@ SOURCE_FORMATS = {
 }
 # The openers this Pillow build has: MPO opens through JPEG's, AVIF needs a build with libavif.
 _OPENERS = tuple(name for name in SOURCE_FORMATS if name in Image.OPEN)
-# OSS name → (Pillow encoder, media type), §1.3.
+# OSS name → (Pillow encoder, media type), image §1.3.
 TARGET_FORMATS = {
     "jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png"), "webp": ("WEBP", "image/webp"),
     "bmp": ("BMP", "image/bmp"), "gif": ("GIF", "image/gif"), "tiff": ("TIFF", "image/tiff"),
@@ -58,10 +73,6 @@ _EXIF_FORMATS = frozenset({"jpg", "png", "webp", "avif", "heic"})
 _MAX_EXIF_BYTES = 65_533
 _DRAFT_GAP = 2  # decode at ≥ 2x the needed size, then resample: as sharp as a full decode
 _SRGB = ImageCms.createProfile("sRGB")
-# What Pillow's readers raise on broken data: libavif and libheif raise RuntimeError, the GIF reader
-# IndexError or struct.error when a block runs past the end of the file, the TIFF reader TypeError
-# when a strip offset is stored as a fraction.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error, RuntimeError)
 
 # The IJG (libjpeg) base tables in natural order; a quality-Q table is these scaled (Annex K).
 _LUMA = (
@@ -87,6 +98,15 @@ def decode(data: bytes, limits: Limits, needed: NeededSize | None = None) -> Ima
     """
     image = _open(data)
     fmt = SOURCE_FORMATS[image.format or ""]
+    try:
+        return _decode(image, fmt, data, limits, needed)
+    except DECODE_ERRORS as exc:
+        raise _corrupt(fmt, exc) from None
+
+
+def _decode(image: Image.Image, fmt: str, data: bytes, limits: Limits, needed: NeededSize | None) -> ImageState:
+    if fmt == "gif":
+        check_gif_frames(data, limits)
     frame_count = _frame_count(image, fmt)
     check_source(image.size, frame_count, limits)
     size = image.size
@@ -94,15 +114,15 @@ def decode(data: bytes, limits: Limits, needed: NeededSize | None = None) -> Ima
     target = needed(size) if needed is not None else None
     if target == HEADER_ONLY:
         return ImageState(frames=(), size=size, source_format=fmt, target_format=fmt, header=header)
-    if fmt == "jpg" and target is not None:
-        image.draft(None, (target[0] * _DRAFT_GAP, target[1] * _DRAFT_GAP))
+    if fmt == "jpg":
+        check_jpeg_scans(data, limits)
+        if target is not None:
+            image.draft(None, (target[0] * _DRAFT_GAP, target[1] * _DRAFT_GAP))
+    budget.check_decoded(budget.decoded_bytes(image, fmt, frame_count, size), limits)
     # A CMYK profile no longer describes the pixels once `_normalize` has made them sRGB.
     icc = image.info.get("icc_profile") if image.mode != "CMYK" else None
     loop = image.info.get("loop") if frame_count > 1 else None
-    try:
-        frames, durations = _load_frames(image, frame_count, limits)
-    except _DECODE_ERRORS as exc:
-        raise _corrupt(fmt, exc) from None
+    frames, durations = _load_frames(image, frame_count, limits)
     return ImageState(
         frames=frames,
         size=size,
@@ -114,11 +134,12 @@ def decode(data: bytes, limits: Limits, needed: NeededSize | None = None) -> Ima
         exif=_exif(image),
         icc=icc or None,
         header=header,
+        max_bytes=limits.max_decoded_bytes,
     )
 
 
 def check_source(size: Size, frames: int, limits: Limits) -> None:
-    """OSS's source limits (§2): each side ≤ max_side, width * height * frames ≤ max_pixels."""
+    """OSS's source limits (image §2): each side ≤ max_side, width * height * frames ≤ max_pixels."""
     width, height = size
     if max(width, height) > limits.max_side:
         raise image_too_large(
@@ -138,13 +159,41 @@ def check_source(size: Size, frames: int, limits: Limits) -> None:
 
 
 def check_output(size: Size, limits: Limits) -> None:
-    """The limits on an image an action creates (§2: each side ≤ 16 384, ≤ 16 777 216 px)."""
+    """The limits on an image an action creates (image §2: each side ≤ 16 384, ≤ 16 777 216 px)."""
     width, height = size
     if max(width, height) > limits.max_output_side or width * height > limits.max_output_pixels:
         raise image_too_large(
             f"The result would be {width}x{height}; each side must be at most "
             f"{limits.max_output_side} px and the area at most {limits.max_output_pixels} px.",
             EC_OUTPUT_TOO_LARGE,
+        )
+
+
+def check_output_frames(size: Size, frames: int, limits: Limits) -> None:
+    """`check_output`, and the `frames` RGBA frames about to be made (every one of an animation's) fit
+    `limits.max_decoded_bytes`, as the decoded ones had to."""
+    check_output(size, limits)
+    width, height = size
+    held = width * height * budget.RGBA_BYTES * frames
+    budget.check_decoded(held, limits, f"{frames} frames of {width}x{height}")
+
+
+def check_gif_frames(data: bytes, limits: Limits) -> None:
+    """400 for a GIF of more than `limits.max_frames` frames, found without walking all of them."""
+    if count_frames(data, stop_after=limits.max_frames) > limits.max_frames:
+        raise image_too_large(
+            f"The source GIF has more than {limits.max_frames} frames; at most {limits.max_frames} are "
+            "allowed (limits.max_frames).", EC_DECODE_TOO_LARGE,
+        )
+
+
+def check_jpeg_scans(data: bytes, limits: Limits) -> None:
+    """400 before decoding a JPEG with more scans than `limits.max_jpeg_scans` (each costs a full pass)."""
+    scans = count_scans(data, stop_after=limits.max_jpeg_scans)
+    if scans > limits.max_jpeg_scans:
+        raise image_too_large(
+            f"The source JPEG has more than {limits.max_jpeg_scans} scans; at most {limits.max_jpeg_scans} "
+            "are allowed (limits.max_jpeg_scans).", EC_DECODE_TOO_LARGE,
         )
 
 
@@ -157,13 +206,12 @@ def encode(state: ImageState) -> Output:
             f"WebP output is limited to {WEBP_MAX_SIDE} px per side; the image is "
             f"{state.size[0]}x{state.size[1]}.", EC_WEBP_TOO_LARGE,
         )
-    frames = state.frames if fmt in ANIMATED_FORMATS else state.frames[:1]
-    frames = [_encodable(frame, fmt) for frame in frames]
+    frames = state.frames if fmt in ANIMATED_FORMATS else (state.frame(),)
     options = _options(state, fmt)
     if len(frames) > 1:
         options |= _animation_options(state, fmt, frames)
     out = io.BytesIO()
-    frames[0].save(out, encoder, **options)
+    _encodable(frames[0], fmt).save(out, encoder, **options)
     return Output(out.getvalue(), media_type)
 
 
@@ -196,7 +244,7 @@ def _scaled(base: Sequence[int], quality: int) -> list[int]:
 def _open(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=_OPENERS)
-    except (UnidentifiedImageError, *_DECODE_ERRORS):
+    except (UnidentifiedImageError, *DECODE_ERRORS):
         raise OssError(
             400, "BadRequest",
             "The source object is not an image in a supported format (jpg, png, webp, gif, bmp, "
@@ -209,10 +257,7 @@ def _frame_count(image: Image.Image, fmt: str) -> int:
     """Frames that count: those of an animation; a TIFF's pages or an MPO's preview do not."""
     if fmt not in ANIMATED_FORMATS:
         return 1
-    try:
-        return int(getattr(image, "n_frames", 1))
-    except _DECODE_ERRORS as exc:
-        raise _corrupt(fmt, exc) from None
+    return int(getattr(image, "n_frames", 1))
 
 
 def _header(image: Image.Image, fmt: str, byte_size: int, frame_count: int) -> SourceHeader:
@@ -229,16 +274,22 @@ def _exif(image: Image.Image) -> bytes | None:
     try:
         exif = image.getexif()
         raw = exif.tobytes() if exif else b""
-    except (OSError, SyntaxError, ValueError, struct.error, AttributeError, KeyError, TypeError):
-        return None  # AttributeError, KeyError, TypeError: Pillow fails on a tag whose type or count is wrong
+    # e.g. a RATIONAL tag stored as text: Pillow reads it, then cannot write it (AttributeError when a
+    # text tag is retyped as a fraction)
+    except (*DECODE_ERRORS, AttributeError):
+        return None
     return raw if 0 < len(raw) <= _MAX_EXIF_BYTES else None
 
 
-def _load_frames(image: Image.Image, count: int, limits: Limits) -> tuple[tuple[Image.Image, ...], tuple[int, ...]]:
+def _load_frames(
+    image: Image.Image, count: int, limits: Limits,
+) -> tuple[tuple[Image.Image, ...], tuple[int, ...]]:
+    """The frames, normalised; an animation's decoded bytes are counted again as its frames are
+    decoded, in case its header understated them."""
     if count == 1:
         image.load()
         return (_normalize(image),), ()
-    frames, durations = [], []
+    frames, durations, held = [], [], 0
     # A GIF frame may grow the canvas past the header's size, and seeking to it already allocates (the
     # region the frame disposes of): Pillow's own guard, off elsewhere, refuses past twice max_pixels.
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
@@ -247,7 +298,10 @@ def _load_frames(image: Image.Image, count: int, limits: Limits) -> tuple[tuple[
             image.seek(index)
             check_source(image.size, count, limits)
             image.load()  # WebP sets a frame's duration only once it is loaded
-            frames.append(image.convert("RGBA"))
+            frame = image.copy() if image.mode == "P" else image.convert("RGBA")
+            held += budget.frame_bytes(frame)
+            budget.check_decoded(held, limits)
+            frames.append(frame)
             durations.append(int(image.info.get("duration", 0)))
     except Image.DecompressionBombError:
         raise image_too_large(
@@ -292,7 +346,7 @@ def _corrupt(fmt: str, exc: BaseException) -> OssError:
 
 
 def _encodable(frame: Image.Image, fmt: str) -> Image.Image:
-    """JPG has no alpha: transparent areas become white (§4.5); BMP cannot store LA; GIF's
+    """JPG has no alpha: transparent areas become white (image §4.5); BMP cannot store LA; GIF's
     transparency is all or nothing, so alpha is cut at half (else resampled edges grow halos);
     an untouched TIFF source is copied, so its own (maybe damaged) tags are not written again."""
     if fmt == "jpg" and frame.mode in ("LA", "RGBA"):
@@ -325,17 +379,26 @@ def _options(state: ImageState, fmt: str) -> dict[str, Any]:
     return options
 
 
-def _animation_options(state: ImageState, fmt: str, frames: list[Image.Image]) -> dict[str, Any]:
+def _animation_options(state: ImageState, fmt: str, frames: Sequence[Image.Image]) -> dict[str, Any]:
     """Timing and looping; a GIF without a loop count plays once, which WebP must be told (loop 1).
 
     Frames are whole pictures, so a GIF with transparency clears each frame before the next one
-    (disposal 2) instead of drawing over it.
+    (disposal 2) instead of drawing over it. Frames reach the encoder one by one, made encodable as
+    it takes them (Pillow's GIF writer keeps only its palette copy), not as a second set held at once.
     """
     options: dict[str, Any] = {
-        "save_all": True, "append_images": frames[1:], "duration": list(state.durations),
+        "save_all": True, "append_images": (_encodable(frame, fmt) for frame in frames[1:]),
+        "duration": list(state.durations),
     }
     if state.loop is not None or fmt == "webp":
         options["loop"] = 1 if state.loop is None else state.loop
-    if fmt == "gif" and any(frame.getextrema()[3][0] < 255 for frame in frames):
+    if fmt == "gif" and any(_cut_out(frame) for frame in frames):
         options["disposal"] = 2
     return options
+
+
+def _cut_out(frame: Image.Image) -> bool:
+    """Whether the GIF form of `frame` (alpha cut at half, as `_encodable` does) has transparent pixels."""
+    if frame.mode == "P" and "transparency" in frame.info:
+        frame = workable(frame)
+    return frame.mode in ("LA", "RGBA") and frame.getchannel("A").getextrema()[0] < 128

@@ -1,4 +1,4 @@
-"""image/codes (doc spec §4): the QR and bar codes in the image, as IMM's DetectImageCodes JSON.
+"""image/codes (media §4): the QR and bar codes in the image, as IMM's DetectImageCodes JSON.
 
 `{"Codes": [{"Boundary": {"Height", "Left", "Top", "Width"}, "Confidence", "Content", "Format", "Type"}]}`
 Decisions (IMM's field names; OSS documents no body of its own [U]):

@@ -1,4 +1,4 @@
-"""image/contrast (§4.13): -100 flatter … 0 unchanged … 100 steeper, per colour channel.
+"""image/contrast (image §4.13): -100 flatter … 0 unchanged … 100 steeper, per colour channel.
 
 The curve is not published [U]: GIMP's legacy contrast, a line through mid-grey with slope
 tan((c + 1)·π/4), c = v / 125, so ±100 gives slopes 6.3 and 0.16 rather than a threshold or a flat grey.

@@ -1,6 +1,6 @@
-"""image/crop (§4.2): cut a rectangle given by w/h, x/y and an optional gravity anchor.
+"""image/crop (image §4.2): cut a rectangle given by w/h, x/y and an optional gravity anchor.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - with `g`, x and y are added to the anchor (also for the right/bottom anchors), then the
   rectangle is clipped to the image [U]; w/h larger than the image count as the whole side first,
   so an anchor never falls outside the image;

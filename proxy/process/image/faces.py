@@ -1,4 +1,4 @@
-"""image/faces (doc spec §4): frontal faces with a confidence, as IMM's DetectImageFaces JSON.
+"""image/faces (media §4): frontal faces with a confidence, as IMM's DetectImageFaces JSON.
 
 `{"Faces": [{"Boundary": {"Height", "Left", "Top", "Width"}, "FigureConfidence", "FigureType": "face"}]}`
 Decisions (IMM's `Figure` field names; the attributes IMM adds — age, gender, emotion… — need

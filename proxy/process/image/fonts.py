@@ -1,4 +1,4 @@
-"""The OSS watermark font names (§4.3) mapped to open fonts from Debian packages, in one table.
+"""The OSS watermark font names (image §4.3) mapped to open fonts from Debian packages, in one table.
 
 Each name maps to a face (a file and a family name inside it) that `scripts/setup.sh` installs.
 A character the face lacks is drawn with `FALLBACK` (WenQuanYi Zen Hei covers Latin and CJK), so

@@ -1,4 +1,4 @@
-"""image/format (§4.5): choose the output format; `gif` applies only to a GIF source; an HEIC image with
+"""image/format (image §4.5): choose the output format; `gif` applies only to a GIF source; an HEIC image with
 an alpha channel cannot become a JPG (400; OSS documents the refusal, not its error code [U])."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ SYNONYMS = {"jpeg": "jpg"}
 
 
 def parse_format(text: str) -> str:
-    """A format name in any case; `jpeg` is normalised to `jpg` (spec [U]: accepted)."""
+    """A format name in any case; `jpeg` is normalised to `jpg` ([U]: accepted, image §4.5)."""
     name = SYNONYMS.get(text.lower(), text.lower())
     if name not in FORMATS:
         raise ValueError(text)

@@ -1,6 +1,6 @@
-"""image/indexcrop (§4.11): cut the image into strips and keep strip `i`.
+"""image/indexcrop (image §4.11): cut the image into strips and keep strip `i`.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - `i` past the last strip returns the source unmodified in pixels, re-encoded like any output [D];
 - a strip size larger than the image makes one strip, the whole image [U];
 - x, y and i share the one documented EC (0040-00000224, for `y_abc`) [U]; x or y is required

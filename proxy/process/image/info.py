@@ -1,6 +1,6 @@
-"""image/info (§4.14): the source's size, format and metadata as OSS's JSON, from the header alone.
+"""image/info (image §4.14): the source's size, format and metadata as OSS's JSON, from the header alone.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - EXIF tags of every IFD (image, Exif, GPS, interoperability, thumbnail; the main image wins a name
   clash) appear under exiv2's names, which OSS's documented example uses (`ExifTag`, `GPSTag`,
   `JPEGInterchangeFormat`), in exiv2's raw rendering: rationals `num/den`, several numbers or bytes
@@ -13,7 +13,6 @@ Decisions on the spec's open points:
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Mapping
 from dataclasses import replace
 from numbers import Rational
@@ -24,6 +23,7 @@ from PIL.ExifTags import GPSTAGS, IFD, TAGS
 
 from proxy.limits import Limits
 from proxy.process import jsonbody
+from proxy.process.image.codec import DECODE_ERRORS
 from proxy.process.image.state import ImageState, header_only
 from proxy.process.registry import ActionSpec
 
@@ -86,7 +86,7 @@ def exif_fields(raw: bytes) -> dict[str, str]:
             for tag, value in ifd.items()
             if tag in names
         }
-    except (OSError, SyntaxError, ValueError, KeyError, struct.error):
+    except DECODE_ERRORS:
         return {}
 
 

@@ -1,4 +1,4 @@
-"""image/interlace (§4.6): 1 writes a progressive JPG, 0 a baseline one; other formats ignore it."""
+"""image/interlace (image §4.6): 1 writes a progressive JPG, 0 a baseline one; other formats ignore it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cutting shapes out of a frame through its alpha channel (circle §4.9, rounded-corners §4.10).
+"""Cutting shapes out of a frame through its alpha channel (circle: image §4.9, rounded-corners: image §4.10).
 
 The cut-away area becomes transparent in the state; the encoder then flattens it onto white for
 JPG output and keeps it transparent where the format has alpha, so a later `format` decides the fill.

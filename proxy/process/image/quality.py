@@ -1,4 +1,4 @@
-"""image/quality (§4.4): `q_` scales the source's quality, `Q_` caps it; both given, `Q_` wins."""
+"""image/quality (image §4.4): `q_` scales the source's quality, `Q_` caps it; both given, `Q_` wins."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from proxy.process.params import check_required, int_param
 from proxy.process.registry import ActionSpec
 
 # No quality action: a JPEG source keeps its own (estimated) quality, so a resize does not inflate
-# the file; any other source is encoded at this quality (spec [U], §4.4).
+# the file; any other source is encoded at this quality ([U], image §4.4).
 DEFAULT_QUALITY = 85
 # A source that is not a JPEG counts as full quality: `q_90` and `Q_90` both give 90.
 LOSSLESS_SOURCE_QUALITY = 100
 
 
 def output_quality(state: ImageState) -> int:
-    """The encoder quality for lossy output; for WebP `q_` behaves like `Q_` (§4.4)."""
+    """The encoder quality for lossy output; for WebP `q_` behaves like `Q_` (image §4.4)."""
     request = state.quality
     if request is None:
         return state.source_quality or DEFAULT_QUALITY

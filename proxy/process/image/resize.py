@@ -1,13 +1,13 @@
-"""image/resize (§4.1): five modes over a target box given by w/h, l/s or p, never enlarging by default.
+"""image/resize (image §4.1): five modes over a target box given by w/h, l/s or p, never enlarging by default.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - one of w/h (or of l/s) with `fill`/`pad` makes a square box; the other modes follow the ratio [U];
 - `p` with w/h (or l/s) multiplies them [U]; `p` alone scales both sides, whatever the mode;
 - `limit_1` (default, and always for a GIF source) returns the source unchanged when the resampled
   image would be larger than the source on either side: the covering image for `fill`, the fitted one
   for `pad` (whose canvas may still be larger), the stretched one for `fixed` [U];
 - `pad` fills with `color`, opaque, also when the image has alpha [U];
-- `p` on an animation keeps only its first frame (§3); w/h/l/s resize every frame.
+- `p` on an animation keeps only its first frame (image §3); w/h/l/s resize every frame.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from PIL import Image, ImageColor
 
 from proxy.limits import Limits
-from proxy.process.image.codec import check_output
+from proxy.process.image.codec import check_output_frames
 from proxy.process.image.state import ImageState, Size
 from proxy.process.params import Param, check_required, choice_param, hex_color, int_param, invalid
 from proxy.process.registry import ActionSpec
@@ -67,7 +67,7 @@ class Geometry:
 
 
 def plan(source: Size, args: Mapping[str, Any], *, enlarge: bool) -> Geometry:
-    """The geometry of `resize` with resolved `args` on a `source` of that size (§4.1)."""
+    """The geometry of `resize` with resolved `args` on a `source` of that size (image §4.1)."""
     mode, box = _mode_and_box(source, args)
     width, height = source
     if mode == "fill":
@@ -105,11 +105,11 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     """Resample every frame (or return the state untouched when `limit` keeps the source)."""
     if args["p"] is not None and state.animated:
         state = state.first_frame()
-    enlarge = args["limit"] == 0 and state.source_format != "gif"  # GIF is never enlarged (§3)
+    enlarge = args["limit"] == 0 and state.source_format != "gif"  # GIF is never enlarged (image §3)
     geometry = plan(state.size, args, enlarge=enlarge)
     if geometry == Geometry.whole(state.size):
         return state
-    check_output(geometry.canvas, limits)
+    check_output_frames(geometry.canvas, len(state.frames), limits)
     return state.map_frames(partial(_render, geometry=geometry, logical=state.size, color=args["color"]))
 
 

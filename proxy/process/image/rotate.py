@@ -1,8 +1,8 @@
-"""image/rotate (§4.7): rotate clockwise by 0-360 degrees; other than right angles the canvas grows.
+"""image/rotate (image §4.7): rotate clockwise by 0-360 degrees; other than right angles the canvas grows.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - the new corners are transparent in the state: white for JPG output, transparent for formats with
-  alpha (decided at encode time, so a later `format` counts) [U, the spec's recommendation];
+  alpha (decided at encode time, so a later `format` counts) [U, recommended];
 - right angles are exact transposes; other angles resample bicubically about the centre onto the
   smallest canvas holding the whole image, checked against the output limits before allocating;
 - no 4096x4096 source limit (an older page's) [U]; an animation becomes its first frame, also for

@@ -1,6 +1,6 @@
-"""image/rounded-corners (§4.10): round the four corners; the image keeps its size.
+"""image/rounded-corners (image §4.10): round the four corners; the image keeps its size.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - r is clamped to half the shorter side (a half pixel for an odd side) [D];
 - cut-away corners are transparent in the state: white for JPG output, transparent for formats
   with alpha (decided at encode time, so a later `format` counts) [D];

@@ -1,4 +1,4 @@
-"""image/sharpen (§4.13): an unsharp mask whose strength is the value, 50 … 399 (100 recommended).
+"""image/sharpen (image §4.13): an unsharp mask whose strength is the value, 50 … 399 (100 recommended).
 
 The filter is not published [U]: the value is the unsharp-mask amount in percent over a 1 px
 Gaussian, threshold 0, so 100 adds the detail layer once and 399 almost four times. Alpha is left

@@ -8,6 +8,7 @@ from typing import Any
 
 from PIL import Image
 
+from proxy.process.image import budget
 from proxy.process.registry import Output
 
 Size = tuple[int, int]
@@ -25,7 +26,7 @@ class Quality:
 
 @dataclass(frozen=True)
 class SourceHeader:
-    """What `info` reports about the source object (§4.14); no action changes it.
+    """What `info` reports about the source object (image §4.14); no action changes it.
 
     `jfif` is a JPEG's APP0 density (unit, x, y); `exif` the EXIF block exactly as stored, every IFD
     and offset intact (a TIFF's own first IFD, re-serialised).
@@ -46,7 +47,11 @@ class ImageState:
     `durations` (ms) and `loop` matter only when there are several frames (an animation).
     `output` is set by actions that answer with their own body (JSON): the chain stops there.
     `frames` is empty when the chain reads only the header (`HEADER_ONLY`); `header` is set by decode.
+    An animated GIF's frames are held as decoded, in P mode (one byte a pixel rather than RGBA's four),
+    until an action reads them: `frame`, `map_frames` and `first_frame` hand out L, LA, RGB or RGBA.
     `resources` are the other objects of the bucket the chain reads (image watermarks), by key.
+    `max_bytes` bounds the frames `map_frames` makes (limits.max_decoded_bytes, set by decode): an
+    action on a thousand held palette frames makes a thousand RGBA ones.
     """
 
     frames: tuple[Image.Image, ...]
@@ -63,6 +68,7 @@ class ImageState:
     output: Output | None = None
     header: SourceHeader | None = None
     resources: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    max_bytes: int | None = None
 
     @property
     def animated(self) -> bool:
@@ -74,13 +80,29 @@ class ImageState:
         durations = self.durations[: len(frames)] if len(frames) > 1 else ()
         return replace(self, frames=frames, size=frames[0].size, durations=durations)
 
+    def frame(self, index: int = 0) -> Image.Image:
+        """Frame `index` in a mode actions work on (L, LA, RGB or RGBA)."""
+        return workable(self.frames[index])
+
     def map_frames(self, fn: Callable[[Image.Image], Image.Image]) -> ImageState:
-        """Apply `fn` to every frame, keeping each frame's duration."""
-        return self.with_frames([fn(frame) for frame in self.frames])
+        """Apply `fn` to every frame, keeping each frame's duration; 400 once the new frames outgrow
+        `max_bytes`, checked as they are made."""
+        frames, held = [], 0
+        for frame in self.frames:
+            frames.append(fn(workable(frame)))
+            held += budget.frame_bytes(frames[-1])
+            if self.max_bytes is not None:
+                budget.check_bytes(held, self.max_bytes, f"The {len(self.frames)} frames this action makes")
+        return self.with_frames(frames)
 
     def first_frame(self) -> ImageState:
         """A still image of the first frame (what OSS returns for e.g. `resize,p_` on a GIF)."""
-        return self.with_frames(self.frames[:1])
+        return self.with_frames([self.frame(0)])
+
+
+def workable(frame: Image.Image) -> Image.Image:
+    """A held palette frame as RGBA; frames in any other mode are already what actions expect."""
+    return frame.convert("RGBA") if frame.mode == "P" else frame
 
 
 def encode_only(args: Mapping[str, Any], size: Size) -> None:

@@ -9,7 +9,7 @@ from proxy.process.image.state import ImageState
 
 def flat_frame(state: ImageState) -> Image.Image:
     """The first frame as L or RGB, transparent areas on white (where a viewer would see them)."""
-    frame = state.frames[0]
+    frame = state.frame()
     if frame.mode not in ("LA", "RGBA"):
         return frame
     flat = Image.new(frame.mode[:-1], frame.size, "white")

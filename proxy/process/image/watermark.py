@@ -1,17 +1,17 @@
-"""image/watermark (§4.3): a text mark, an image mark, or both side by side, on every frame.
+"""image/watermark (image §4.3): a text mark, an image mark, or both side by side, on every frame.
 
 The mark is built once (watermark_text, watermark_image), faded by `t`, then placed through the
 3x3 gravity grid with x/y as margins from the edges, or tiled over the whole image with `fill_1`.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - `voffset` > 0 moves a middle-row mark (west, center, east) up from the middle line, < 0 down [U];
 - `fill_1` tiles on a grid anchored where g/x/y/voffset would put a single mark, one mark width +
   `padx` across and one mark height + `pady` down; padx and pady default to 0 [U], and pady answers
   padx's EC 0040-00000276 [U];
 - a mark reaching past the image is clipped, one wholly outside leaves the image as it was [U];
-- every frame of an animation is marked and keeps its duration [U, the spec's recommendation];
+- every frame of an animation is marked and keeps its duration [U, recommended];
 - a grey image marked in colour becomes a colour image; LA becomes RGBA then;
-- an unknown font answers 400 InvalidArgument with EC 0040-00000251 (the spec's recommendation;
+- an unknown font answers 400 InvalidArgument with EC 0040-00000251 ([U, recommended];
   the EC is from OSS's EC pages, as are 0040-00000250/257/258/259/260/262).
 """
 

@@ -1,10 +1,10 @@
-"""The image mark of `watermark` (§4.3): another object of the same bucket, optionally pre-processed.
+"""The image mark of `watermark` (image §4.3): another object of the same bucket, optionally pre-processed.
 
 `image_` holds Base64 of `key` or `key?x-oss-process=image/<actions>`; the pre-processing may use
 resize, crop, rotate and indexcrop, and `resize,P_n` sizes the mark relative to the main image.
 The server fetches the object (processing does no I/O) and hands it over in `ImageState.resources`.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - `P_n` fits the mark, aspect ratio kept, inside n % of the main image's width and n % of its
   height, so the tighter axis drives it (a square mark on a square image matches the legacy
   example) [U]; it enlarges as well as shrinks, and stands alone in its resize;

@@ -1,6 +1,6 @@
-"""The text mark of `watermark` (§4.3): glyphs in one colour, an optional shadow, then a rotation.
+"""The text mark of `watermark` (image §4.3): glyphs in one colour, an optional shadow, then a rotation.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - the shadow is black, offset down and right by 5 % of the font size (at least 1 px), with `shadow`
   as its opacity in percent [U];
 - the mark is the tight box of the inked glyphs, so margins are measured from the ink, not from

@@ -1,17 +1,17 @@
-"""video/info and audio/info (spec §3.2): the source described in IMM DetectMediaMeta's JSON.
+"""video/info and audio/info (media §3.2): the source described in IMM DetectMediaMeta's JSON.
 
 Field names, types and renderings follow IMM's API reference, whose values are ffprobe's: durations
 and start times in seconds (numbers), bitrates in bit/s, rates as `num/den` strings, `CodecTag` as
 `0x…` hex of the little-endian fourcc; `CodecLongName` is the decoder's (PyAV does not expose the
 codec descriptor's, which is the same for the common codecs). A field FFmpeg does not know is left
 out, as IMM does; a stream without a decoder has no codec fields.
-Decisions on the spec's open points [U]:
+Decisions on the points OSS leaves open [U]:
 - subtitle streams are listed under `Subtitles`, IMM's name (not `SubtitleStreams`);
 - `Rotate` is the clockwise angle (0, 90, 180, 270) that shows a video upright, read from the
   display matrix of its first decoded frame (FFmpeg attaches the container's matrix to every frame);
 - `RequestId` and `ProduceTime` are left out: they describe IMM's call, not the file, and the body
   is cached; the `x-oss-request-id` header carries the request id;
-- the layout is OSS's processing JSON (`jsonbody`), with the media type §3.2 documents.
+- the layout is OSS's processing JSON (`jsonbody`), with the media type OSS documents (media §3.2).
 """
 
 from __future__ import annotations

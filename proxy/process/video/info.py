@@ -1,4 +1,4 @@
-"""video/info (spec §3.2): the source's container and streams as IMM DetectMediaMeta JSON."""
+"""video/info (media §3.2): the source's container and streams as IMM DetectMediaMeta JSON."""
 
 from __future__ import annotations
 

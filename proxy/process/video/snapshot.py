@@ -1,6 +1,6 @@
-"""video/snapshot (spec §3.1): one frame of the video as a JPG or PNG image.
+"""video/snapshot (media §3.1): one frame of the video as a JPG or PNG image.
 
-Decisions on the spec's open points:
+Decisions on the points OSS leaves open:
 - `t` absent means 0, the first frame; the exact frame at t is the first whose timestamp is at or
   after t (what `ffmpeg -ss t -frames:v 1` gives); past the end, both modes give the last frame [U];
 - `f` defaults to jpg, encoded at quality 85 like image/ output [U];
@@ -26,6 +26,7 @@ from PIL import Image
 
 from proxy.errors import bad_request, image_too_large, invalid_argument
 from proxy.limits import Limits
+from proxy.process.image import budget
 from proxy.process.image.quality import DEFAULT_QUALITY
 from proxy.process.media.meta import clockwise
 from proxy.process.media.source import CONTAINER_TIME_BASE, decoded, open_source, seconds
@@ -34,6 +35,9 @@ from proxy.process.registry import ActionSpec, Output
 
 MAX_MS = 999_999_999
 FORMATS = {"jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png")}
+# A decoded frame held three times at once: FFmpeg's YUV picture (1.5 bytes a pixel, 4:2:0), its
+# RGB24 conversion (3) and Pillow's RGB image (4).
+_PICTURE_BYTES = 9
 _QUARTER_TURNS = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
 
 
@@ -42,6 +46,7 @@ def apply(data: bytes, args: dict[str, Any], limits: Limits) -> Output:
     with open_source(data) as container:
         stream = _video_stream(container, limits)
         frame = frame_at(container, stream, args["t"], args["m"] == "fast", limits)
+        check_picture(frame.width, frame.height, limits)  # a stream may change size after its header
         picture = frame.to_image()
         rotate = clockwise(frame.rotation)
     if args["ar"] == "auto" and rotate:
@@ -123,13 +128,18 @@ def _video_stream(container: InputContainer, limits: Limits) -> VideoStream:
     stream = streams[0]
     if stream.codec_context is None:
         raise bad_request("The source's video codec cannot be decoded by this server.")
-    width, height = stream.codec_context.width, stream.codec_context.height
+    check_picture(stream.codec_context.width, stream.codec_context.height, limits)
+    return stream
+
+
+def check_picture(width: int, height: int, limits: Limits) -> None:
+    """The source limits on a video picture, and the memory turning one into an image takes."""
     if max(width, height) > limits.max_side or width * height > limits.max_pixels:
         raise image_too_large(
             f"The video is {width}x{height}; each side must be at most {limits.max_side} px and the area "
             f"at most {limits.max_pixels} px (limits.max_side, limits.max_pixels).",
         )
-    return stream
+    budget.check_decoded(width * height * _PICTURE_BYTES, limits, f"A {width}x{height} video frame")
 
 
 SPEC = ActionSpec(

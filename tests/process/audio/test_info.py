@@ -1,4 +1,4 @@
-"""audio/info (§3.2): sample rate, channels, codec and duration of the audio streams."""
+"""audio/info (media §3.2): sample rate, channels, codec and duration of the audio streams."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""doc/convert (§2.3), synchronous: PDF, text, first page as an image, page selection, chained snapshot."""
+"""doc/convert (media §2.3), synchronous: PDF, text, first page as an image, page selection, chained snapshot."""
 
 import pypdfium2 as pdfium
 import pytest

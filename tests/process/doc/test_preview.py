@@ -1,4 +1,4 @@
-"""doc/preview (§2.2): a self-contained HTML page: embedded pages, no scripts, copy/print/export, watermark."""
+"""doc/preview (media §2.2): a self-contained HTML page: embedded pages, no scripts, copy/print/export, watermark."""
 
 import base64
 import io

@@ -1,4 +1,4 @@
-"""doc/snapshot (§2.1): one page as an image, chosen by page_, the page count named past the end."""
+"""doc/snapshot (media §2.1): one page as an image, chosen by page_, the page count named past the end."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""image/auto-orient (§4.8): EXIF orientation applied on request only, tag removed, order effects."""
+"""image/auto-orient (image §4.8): EXIF orientation applied on request only, tag removed, order effects."""
 
 import io
 

@@ -1,4 +1,4 @@
-"""image/average-hue (§4.15): the mean colour as `{"RGB": "0xrrggbb"}`, alpha-weighted."""
+"""image/average-hue (image §4.15): the mean colour as `{"RGB": "0xrrggbb"}`, alpha-weighted."""
 
 import json
 
@@ -18,7 +18,7 @@ def test_average_hue_of_a_solid_colour_is_that_colour(run, encode, fmt):
 
 
 def test_average_hue_of_the_sdk_sample_is_the_arithmetic_mean_unconfirmed(run, example_jpg):
-    # Spec §4.15: the plain per-channel mean of the decoded sample is (119, 139, 92).
+    # image §4.15: the plain per-channel mean of the decoded sample is (119, 139, 92).
     output = run("image/average-hue", example_jpg)
     assert output.body == b'{\n    "RGB": "0x778b5c"}'
     assert output.media_type == "application/json"

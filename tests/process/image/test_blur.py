@@ -1,4 +1,4 @@
-"""image/blur (§4.12): larger r and s soften an edge more; alpha blurs premultiplied; errors."""
+"""image/blur (image §4.12): larger r and s soften an edge more; alpha blurs premultiplied; errors."""
 
 import pytest
 from PIL import Image

@@ -1,4 +1,4 @@
-"""image/bright (§4.13): brighter above 0, darker below, strong but not flat at ±100; alpha kept."""
+"""image/bright (image §4.13): brighter above 0, darker below, strong but not flat at ±100; alpha kept."""
 
 import pytest
 from PIL import Image, ImageStat

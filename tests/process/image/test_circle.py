@@ -1,4 +1,4 @@
-"""image/circle (§4.9): the square's geometry without pixels, the fill per output format, errors."""
+"""image/circle (image §4.9): the square's geometry without pixels, the fill per output format, errors."""
 
 import struct
 

@@ -7,8 +7,14 @@ import zlib
 import pytest
 from PIL import Image, ImageCms
 
+from proxy.errors import OssError
 from proxy.limits import Limits
+from proxy.process.image import auto_orient
 from proxy.process.image.codec import decode, estimate_jpeg_quality
+from proxy.process.image.codec import encode as encode_state
+from proxy.process.image.state import ImageState
+
+from .hostile import gps_speed_as_text_exif, gps_speed_as_text_jpeg, looping_tiff
 
 FORMATS = ["jpg", "png", "webp", "gif", "bmp", "tiff", "heic", "avif"]
 MEDIA_TYPES = {
@@ -129,3 +135,64 @@ def test_codec_estimates_jpeg_quality_from_quantisation_tables(encode, quality):
 
 def test_codec_estimates_the_sdk_sample_quality(example_jpg):
     assert decode(example_jpg, Limits()).source_quality == 82  # its tables are libjpeg's at 82
+
+
+def test_exif_that_cannot_be_rewritten_is_dropped_not_a_500(render):
+    source = gps_speed_as_text_jpeg()
+    assert len(source) < 700
+    with pytest.raises(TypeError):  # what Pillow does with it: reads the tag, fails writing it back
+        Image.open(io.BytesIO(source)).getexif().tobytes()
+    assert decode(source, Limits()).exif is None
+    for process in ("image/resize,w_4", "image/auto-orient,1/format,png", "image/format,webp"):
+        out = render(process, source)
+        assert not out.getexif()
+        assert out.convert("RGB").getpixel((0, 0))[0] > 150
+
+
+def test_auto_orient_drops_exif_it_cannot_rewrite():
+    state = ImageState(frames=(Image.new("RGB", (4, 2)),), size=(4, 2), source_format="jpg", target_format="jpg",
+                       exif=gps_speed_as_text_exif())
+    result = auto_orient.apply(state, {"": 1}, Limits())
+    assert (result.exif, result.size) == (None, (4, 2))
+
+
+def truncated_and_flipped(data: bytes) -> list[bytes]:
+    """Damaged copies of `data`: cut short at several points, and with bytes overwritten past its header."""
+    cuts = [data[:len(data) * k // 8] for k in range(1, 8)]
+    flipped = []
+    for seed in range(12):
+        copy = bytearray(data)
+        for n in range(6):
+            copy[32 + (seed * 7919 + n * 104729) % (len(data) - 32)] ^= 0x5A
+        flipped.append(bytes(copy))
+    return cuts + flipped
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_damaged_source_is_a_4xx_or_an_image_never_another_error(encode, fmt):
+    second = Image.new("RGB", (40, 30), "blue")
+    options = {"save_all": True, "append_images": [second]} if fmt in ("gif", "webp") else {}
+    source = encode(Image.effect_noise((40, 30), 50).convert("RGB"), fmt, **options)
+    for data in truncated_and_flipped(source):
+        try:
+            encode_state(decode(data, Limits()))
+        except OssError as error:
+            assert error.status == 400 and error.code in ("BadRequest", "ImageTooLarge"), error
+
+
+def test_a_decoder_runtime_error_is_the_corrupt_source_code(monkeypatch, encode):
+    source = encode(Image.new("RGB", (8, 8)), "png")
+
+    def broken(self):
+        raise RuntimeError("decoder gave up")
+
+    monkeypatch.setattr(Image.Image, "load", broken)
+    with pytest.raises(OssError) as info:
+        decode(source, Limits())
+    assert (info.value.status, info.value.code, info.value.ec) == (400, "BadRequest", "0040-00000005")
+    assert "decoder gave up" in info.value.message
+
+
+def test_a_tiff_whose_page_chain_loops_is_read_as_its_first_page(render, run):
+    assert render("image/resize,w_10", looping_tiff()).convert("RGB").getpixel((5, 2))[0] > 200
+    assert b'"FrameCount": {"value": "1"}' in run("image/info", looping_tiff()).body

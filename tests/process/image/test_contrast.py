@@ -1,4 +1,4 @@
-"""image/contrast (§4.13): more spread above 0, less below, mid-grey fixed, alpha kept."""
+"""image/contrast (image §4.13): more spread above 0, less below, mid-grey fixed, alpha kept."""
 
 import pytest
 from PIL import Image, ImageStat

@@ -1,4 +1,4 @@
-"""image/crop (§4.2): the rectangle without pixels, then decoded outputs and every error path."""
+"""image/crop (image §4.2): the rectangle without pixels, then decoded outputs and every error path."""
 
 import pytest
 from PIL import Image

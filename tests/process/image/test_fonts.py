@@ -1,4 +1,4 @@
-"""OSS watermark fonts (§4.3): every name maps to an installed face that draws Chinese as glyphs."""
+"""OSS watermark fonts (image §4.3): every name maps to an installed face that draws Chinese as glyphs."""
 
 import pytest
 from PIL import ImageChops

@@ -1,4 +1,4 @@
-"""image/format (§4.5): output format, media type, alpha on white for JPG, animations."""
+"""image/format (image §4.5): output format, media type, alpha on white for JPG, animations."""
 
 import io
 

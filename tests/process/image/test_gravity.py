@@ -1,4 +1,4 @@
-"""The shared 3x3 gravity grid (§4.2 anchor table), without pixels."""
+"""The shared 3x3 gravity grid (the image §4.2 anchor table), without pixels."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""image/indexcrop (§4.11): strip geometry without pixels, decoded outputs and every error path."""
+"""image/indexcrop (image §4.11): strip geometry without pixels, decoded outputs and every error path."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""image/info (§4.14): OSS's exact JSON bytes, EXIF under exiv2's names, header-only reading."""
+"""image/info (image §4.14): OSS's exact JSON bytes, EXIF under exiv2's names, header-only reading."""
 
 import json
 import struct

@@ -1,4 +1,4 @@
-"""image/interlace (§4.6): progressive or baseline JPG."""
+"""image/interlace (image §4.6): progressive or baseline JPG."""
 
 import pytest
 from PIL import Image

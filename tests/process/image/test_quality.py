@@ -1,4 +1,4 @@
-"""image/quality (§4.4): relative q_, absolute Q_, defaults, and which formats it touches."""
+"""image/quality (image §4.4): relative q_, absolute Q_, defaults, and which formats it touches."""
 
 import io
 
@@ -19,11 +19,11 @@ def quality_of(output) -> int:
 
 
 @pytest.mark.parametrize(("source", "process", "expected"), [
-    (100, "q_90", 90),  # §4.4 examples
+    (100, "q_90", 90),  # image §4.4 examples
     (80, "q_90", 72),
     (95, "Q_90", 90),
     (80, "Q_90", 80),
-    (95, "q_50,Q_90", 90),  # both: Q wins (spec [U], recommended)
+    (95, "q_50,Q_90", 90),  # both: Q wins ([U, recommended], image §4.4)
 ])
 def test_quality_follows_the_documented_examples(run, encode, source, process, expected):
     assert quality_of(run(f"image/quality,{process}", jpeg(encode, source))) == expected

@@ -1,4 +1,4 @@
-"""image/resize (§4.1): geometry without pixels, then decoded outputs and every error code."""
+"""image/resize (image §4.1): geometry without pixels, then decoded outputs and every error code."""
 
 import io
 

@@ -1,4 +1,4 @@
-"""image/rotate (§4.7): direction, canvas growth, corner fill per output format, GIF, errors."""
+"""image/rotate (image §4.7): direction, canvas growth, corner fill per output format, GIF, errors."""
 
 import math
 

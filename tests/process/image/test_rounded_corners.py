@@ -1,4 +1,4 @@
-"""image/rounded-corners (§4.10): size kept, corners cut per output format, GIF refused, errors."""
+"""image/rounded-corners (image §4.10): size kept, corners cut per output format, GIF refused, errors."""
 
 import pytest
 from PIL import Image

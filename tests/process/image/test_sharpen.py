@@ -1,4 +1,4 @@
-"""image/sharpen (§4.13): the SDK vector, edge contrast growing with the value, alpha kept."""
+"""image/sharpen (image §4.13): the SDK vector, edge contrast growing with the value, alpha kept."""
 
 import io
 from itertools import pairwise

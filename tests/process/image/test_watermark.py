@@ -1,4 +1,4 @@
-"""image/watermark (§4.3): text and image marks, placement, opacity, tiling, animation, every EC."""
+"""image/watermark (image §4.3): text and image marks, placement, opacity, tiling, animation, every EC."""
 
 import pytest
 from PIL import Image, ImageChops
@@ -367,7 +367,7 @@ def test_watermark_missing_object_answers_400_with_ec_25_unconfirmed():
 
 @pytest.mark.parametrize("data", [
     b"not an image at all",
-    encoded(Image.new("RGB", (8, 8)), "gif"),  # GIF is not a watermark format (§4.3)
+    encoded(Image.new("RGB", (8, 8)), "gif"),  # GIF is not a watermark format (image §4.3)
 ])
 def test_watermark_object_in_an_unsupported_format_answers_ec_27(data):
     err = failure(image_mark(), png(), {"mark.png": data})

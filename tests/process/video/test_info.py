@@ -1,4 +1,4 @@
-"""video/info (§3.2): IMM DetectMediaMeta fields of the container and each stream."""
+"""video/info (media §3.2): IMM DetectMediaMeta fields of the container and each stream."""
 
 import pytest
 

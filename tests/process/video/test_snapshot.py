@@ -1,4 +1,4 @@
-"""video/snapshot (§3.1): the exact frame or the preceding key frame, the last frame past the end,
+"""video/snapshot (media §3.1): the exact frame or the preceding key frame, the last frame past the end,
 sizes, rotation and formats, asserted on the decoded image's size and colour."""
 
 import io
@@ -176,3 +176,11 @@ def _single_frame_video(image: Image.Image, rotation: float) -> bytes:
         muxer.mux(stream.encode(av.VideoFrame.from_image(image)))
         muxer.mux(stream.encode(None))
     return out.getvalue()
+
+
+def test_snapshot_counts_the_frames_decoded_bytes(h264):
+    # 64x48: FFmpeg's YUV picture, its RGB conversion and Pillow's image, 9 bytes a pixel
+    assert snapshot("video/snapshot", h264, Limits(max_decoded_bytes=64 * 48 * 9)).size == (64, 48)
+    err = error("video/snapshot", h264, Limits(max_decoded_bytes=64 * 48 * 9 - 1))
+    assert (err.status, err.code, err.ec) == (400, "ImageTooLarge", "0040-00000012")
+    assert "limits.max_decoded_bytes" in err.message

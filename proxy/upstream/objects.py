@@ -1,0 +1,82 @@
+"""What a backend says about objects: their metadata, what a write stores, and a GET's answer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """The client's `Range` and conditional headers, passed to the upstream untouched."""
+
+    range: str | None = None
+    if_none_match: str | None = None
+    if_modified_since: str | None = None
+    if_match: str | None = None
+    if_unmodified_since: str | None = None
+
+    def __bool__(self) -> bool:
+        """Whether the client sent any of them."""
+        return any((self.range, self.if_none_match, self.if_modified_since, self.if_match, self.if_unmodified_since))
+
+
+# Headers an object is stored with that ObjectMeta has no field for; a client may rely on them.
+STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
+
+
+@dataclass(frozen=True)
+class ObjectMeta:
+    """What an upstream knows about one object; `etag` keeps its quotes as S3 sends it."""
+
+    size: int
+    etag: str
+    last_modified: datetime
+    content_type: str = "application/octet-stream"
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a write stores beside the bytes: content type, user metadata and the `STORED_HEADERS`."""
+
+    content_type: str = "application/octet-stream"
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ObjectStream:
+    """A GET answer: status 200, 206 or 304, the object's metadata and its body chunks.
+
+    `content_length` is the length of this answer's body; `content_range` is set for 206.
+    The body must be consumed or closed (`aclose`) so the connection returns to the pool.
+    """
+
+    status: int
+    meta: ObjectMeta
+    content_length: int
+    body: AsyncIterator[bytes]
+    content_range: str | None = None
+    socket: SocketBody | None = None  # the same body as a socket, when the front may relay it without copies
+
+    async def aclose(self) -> None:
+        closer = getattr(self.body, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+@dataclass(frozen=True)
+class SocketBody:
+    """The rest of an answer's body as a plain TCP socket, for a zero-copy relay instead of `body`.
+
+    `take()` stops the HTTP client reading and returns the body bytes it had already buffered and a
+    duplicate of the socket's descriptor, positioned at the next body byte (the caller closes it).
+    `close(relayed)` must follow once the caller is done: the connection is dropped, never reused, since its
+    stream position is the caller's; `relayed` is how many bytes the caller moved past the buffered ones.
+    """
+
+    take: Callable[[], tuple[bytes, int]]
+    close: Callable[[int], None]
