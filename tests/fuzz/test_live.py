@@ -30,7 +30,8 @@ from .mutate import mutate, mutate_zip_member
 from .seeds import DOCX_MEMBERS, doc_seeds
 from .test_decoders import IMAGE_CHAINS
 
-pytestmark = pytest.mark.fuzz
+# Pillow warns about the damage it reads past (the server reads headers to choose a lane).
+pytestmark = [pytest.mark.fuzz, pytest.mark.filterwarnings("ignore::UserWarning:PIL.*")]
 
 TIMEOUT_S = 10.0  # the server's limits.timeout_s: a job still running then is answered 503
 DOC_TIMEOUT_S = 8.0  # limits.doc_timeout_s: one LibreOffice run, then 400
