@@ -321,3 +321,24 @@ def test_thumbnails_keep_flowing_while_heavy_urls_hold_their_lane(tmp_path, data
     assert server.sample(metrics_port, 'osprey_lane_workers_busy{lane="heavy"}') == 1
     for conn in heavy:
         conn.close()
+
+
+def test_a_queued_job_whose_client_disconnects_is_dropped_before_it_takes_a_worker(
+    tmp_path, data_root, start, unused_tcp_port_factory
+):
+    port, metrics_port = unused_tcp_port_factory(), unused_tcp_port_factory()
+    server = start(_config(tmp_path, port, limits={"timeout_s": 120}, metrics_port=metrics_port,
+                           drain_timeout_s=1), port)
+    server.wait_healthy()
+    running, leaving = (http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(2))
+    running.request("GET", f"{SLOW}/blur,r_50,s_50")  # some 20 s of blurs on the only worker
+    assert _until(lambda: server.sample(metrics_port, "osprey_workers_busy") == 1, 10)
+    leaving.request("GET", f"{SLOW}/blur,r_49,s_50")
+    queued = 'osprey_lane_queue_depth{lane="heavy"}'
+    assert _until(lambda: server.sample(metrics_port, queued) == 1, 10)
+    leaving.close()  # the client leaves before its job starts
+
+    assert _until(lambda: server.sample(metrics_port, queued) == 0, 5)
+    assert server.sample(metrics_port, "osprey_workers_busy") == 1  # the first job still runs
+    assert _until(lambda: any(line.get("status") == 499 for line in server.log_lines()), 5)
+    running.close()
