@@ -59,3 +59,47 @@ def test_repeated_scans_count_for_a_progressive_jpeg():
 
 def test_what_is_no_image_costs_nothing_here():
     assert pixel_passes(b"not an image at all") == 0
+
+
+def _encoded(image: Image.Image, fmt: str, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP", "BMP", "HEIF", "AVIF"])
+def test_the_header_tells_each_format_its_size(fmt):
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    passes = pixel_passes(_encoded(Image.new("RGB", (640, 360), "red"), fmt))
+    assert passes == 640 * 360 or (fmt == "GIF" and passes == 2 * 640 * 360)  # GIF frames: counted from above
+
+
+def test_an_apngs_frames_count_from_its_actl_chunk():
+    frames = [Image.new("RGB", (100, 80), (n, 0, 0)) for n in range(0, 250, 50)]
+    apng = _encoded(frames[0], "PNG", save_all=True, append_images=frames[1:])
+    assert pixel_passes(apng) == 100 * 80 * 5
+
+
+def test_an_exif_thumbnails_frame_header_is_not_taken_for_the_images():
+    thumbnail = _encoded(Image.new("RGB", (160, 120)), "JPEG")
+    main = _encoded(Image.new("RGB", (4000, 3000)), "JPEG")
+    app1 = b"Exif\x00\x00" + thumbnail
+    with_thumbnail = main[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + main[2:]
+    assert pixel_passes(with_thumbnail) == 4000 * 3000
+
+
+def test_a_header_that_hides_its_size_behind_many_segments_is_heavy_without_walking_them():
+    main = _encoded(Image.new("RGB", (64, 64)), "JPEG")
+    comments = b"\xff\xfe\x00\x02" * 1_000_000  # a million empty COM segments before the frame header
+    assert pixel_passes(main[:2] + comments + main[2:]) == HEAVY
+
+
+@pytest.mark.parametrize("source", [b"\xff\xd8\xff", b"RIFF\x00\x00\x00\x00WEBPVP8X", b"\x00\x00\x00\x1cftypavif"])
+def test_a_damaged_header_is_heavy_not_an_error(source):
+    assert pixel_passes(source) == HEAVY
+
+
+def test_a_tiff_page_chain_is_heavy():
+    assert pixel_passes(_encoded(Image.new("RGB", (10, 10)), "TIFF")) == HEAVY
