@@ -23,9 +23,10 @@ from pathlib import Path
 from pebble import ProcessExpired, ProcessPool
 
 from proxy.errors import OssError
+from proxy.grammar.chain import parse_process
+from proxy.grammar.doc_source import with_key_type
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.doc.source import with_key_type
-from proxy.process.grammar import parse_process
 from proxy.process.runner import run_chain
 
 # Longer than any legitimate case takes on a busy machine (re-encoding a 96x30000 AVIF takes seconds),
@@ -69,7 +70,7 @@ def is_safe(status: int) -> bool:
 def run_case(process: str, data: bytes, key: str) -> tuple[str, str, str]:
     """Runs in a child: ("ok" | "rejected" | "crash", signature, detail)."""
     try:
-        chain = with_key_type(parse_process(process), key)
+        chain = with_key_type(parse_process(process, OSS), key)
         run_chain(chain, data, "application/octet-stream", Limits())
     except OssError as err:
         if is_safe(err.status):
@@ -90,7 +91,9 @@ def _signature(exc: BaseException) -> str:
 def _start_worker() -> None:
     """Import once per worker (not in the first case's time), bound its memory, and quiet the
     decoders' warnings: thousands of broken files make thousands of lines."""
-    import proxy.process.catalog  # noqa: F401
+    from proxy.process import engines
+
+    engines.warm_up()
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     warnings.simplefilter("ignore")

@@ -388,8 +388,9 @@ def test_watermark_at_most_three_image_watermarks_per_image():
 def test_watermark_canonical_form_is_url_safe_base64_without_defaults():
     chain = parse_process(
         "image/watermark,text_SGVsbG8g5Zu+54mH5pyN5YqhIQ==,type_d3F5LXplbmhlaQ==,g_se,t_100,"
-        f"image_{b64('a.png')}="
-    , OSS)
+        f"image_{b64('a.png')}=",
+        OSS,
+    )
     assert chain.canonical() == f"image/watermark,image_{b64('a.png')},text_{HELLO}"
     assert parse_process(chain.canonical(), OSS).canonical() == chain.canonical()
 
