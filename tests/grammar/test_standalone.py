@@ -49,3 +49,21 @@ def test_every_category_of_the_catalogue_has_a_runner():
 def test_the_catalogue_refuses_an_action_listed_twice():
     with pytest.raises(ValueError, match="image/resize"):
         type(OSS)((OSS.get("image", "resize"), OSS.get("image", "resize")))
+
+
+def _choices(category: str, name: str, key: str) -> set[str]:
+    param = OSS.get(category, name).param(key)
+    return set(param.describe.removeprefix("one of ").split(", "))
+
+
+def test_each_engine_table_has_a_row_for_every_value_the_catalogue_accepts():
+    from proxy.process.audio import convert as audio_convert
+    from proxy.process.doc import snapshot as doc_snapshot
+    from proxy.process.image import blindmark
+    from proxy.process.video import snapshot as video_snapshot
+
+    assert _choices("doc", "snapshot", "target") == set(doc_snapshot.IMAGE_FORMATS)
+    assert _choices("doc", "convert", "target") == {"pdf", "txt", *doc_snapshot.IMAGE_FORMATS}
+    assert _choices("video", "snapshot", "f") == set(video_snapshot.FORMATS)
+    assert _choices("audio", "convert", "f") == set(audio_convert.TARGETS)
+    assert _choices("image", "blindwatermark", "s") == set(blindmark.STRENGTHS)
