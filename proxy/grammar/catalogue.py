@@ -61,6 +61,7 @@ class Catalogue:
     specs: tuple[ActionSpec, ...]
     unsupported: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _index: dict[tuple[str, str], ActionSpec] = field(init=False, repr=False)
+    _categories: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         index: dict[tuple[str, str], ActionSpec] = {}
@@ -70,12 +71,13 @@ class Catalogue:
                 raise ValueError(f"action {spec.category}/{spec.name} is in the catalogue twice")
             index[key] = spec
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_categories", frozenset(spec.category for spec in self.specs))
 
     def get(self, category: str, name: str) -> ActionSpec | None:
         return self._index.get((category, name))
 
-    def categories(self) -> set[str]:
-        return {spec.category for spec in self.specs}
+    def categories(self) -> frozenset[str]:
+        return self._categories
 
     def actions(self, category: str) -> list[str]:
         return sorted(spec.name for spec in self.specs if spec.category == category)

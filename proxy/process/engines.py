@@ -7,6 +7,7 @@ import: the grammar stays free of the engines, and a worker imports them all onc
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -25,7 +26,7 @@ def engine(spec: ActionSpec) -> ModuleType:
     return _module(spec.engine)
 
 
-def hint(spec: ActionSpec) -> Any:
+def hint(spec: ActionSpec) -> Callable[..., Any] | None:
     """The engine's planning hook, or None when it has none."""
     return getattr(engine(spec), "hint", None)
 
