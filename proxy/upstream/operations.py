@@ -10,10 +10,10 @@ from collections.abc import Collection, Iterable, Mapping
 
 from proxy.errors import OssError
 
-# Query parameters that select nothing: a list's options, response overrides, SDK hints.
+# Query parameters that select nothing: a list's options (objects' and uploads'), response overrides, SDK hints.
 LIST_PARAMS = frozenset({
     "prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token",
-    "start-after", "fetch-owner", "x-id",
+    "start-after", "fetch-owner", "x-id", "key-marker", "upload-id-marker", "max-uploads",
 })
 UNKNOWN = "Unknown"
 LIST_LIVE_CHANNELS = "ListLiveChannels"  # answered by Osprey itself: it has none
