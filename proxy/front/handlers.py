@@ -87,7 +87,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     authorize(identity, address.bucket, svc.config.bucket(address.bucket), name)
     authorize_headers(identity, request.headers)
     if name == LIST_LIVE_CHANNELS:
-        return no_live_channels(request, query)
+        return await no_live_channels(svc.upstream, address.bucket, query)
     return await forward(request, svc.upstream, address, identity, name)
 
 

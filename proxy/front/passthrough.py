@@ -81,12 +81,14 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
         await answer.aclose()
 
 
-def no_live_channels(request: web.Request, query: Mapping[str, str]) -> web.Response:
-    """`GET /<bucket>?live`: the empty listing (Osprey has no live channels), never an object listing."""
+async def no_live_channels(upstream: Upstream, bucket: str, query: Mapping[str, str]) -> web.Response:
+    """`GET /<bucket>?live`: the empty listing (Osprey has no live channels), never an object listing; a
+    missing bucket is still NoSuchBucket."""
     max_keys = query.get("max-keys") or "100"
     if not max_keys.isdigit() or not 1 <= int(max_keys) <= 1000:
         raise invalid_argument("max-keys must be an integer between 1 and 1000.", ArgumentName="max-keys",
                                ArgumentValue=max_keys)
+    await (await upstream.forward(ForwardRequest(method="HEAD", bucket=bucket))).aclose()
     body = live_channels_xml(query.get("prefix", ""), query.get("marker", ""), max_keys)
     return web.Response(body=body, content_type="application/xml")
 

@@ -52,6 +52,8 @@ async def test_oss2_sees_no_live_channels_and_cannot_create_one(osprey, bucket):
         await in_thread(oss.create_live_channel, "cam", config)
     assert (refused.value.status, refused.value.code) == (501, "NotImplemented")
     assert "live channel" in refused.value.message.lower()
+    with pytest.raises(oss2.exceptions.NoSuchBucket):
+        await in_thread(oss_bucket(osprey, oss2.Auth(CLIENT_KEY, CLIENT_SECRET), bucket + "-gone").list_live_channel)
 
 
 @pytest.mark.parametrize("auth", OSS_AUTHS)
