@@ -29,9 +29,9 @@ OSS_FEATURES: Mapping[str, tuple[str, bool]] = {
     "x-oss-traffic-limit": ("the traffic limit", False),
     "style": ("the bucket styles API", False),
     "referer": ("referer lists", False),
-    "worm": ("worm retention", False),
-    "wormId": ("worm retention", False),
-    "wormExtend": ("worm retention", False),
+    "worm": ("WORM retention", False),
+    "wormId": ("WORM retention", False),
+    "wormExtend": ("WORM retention", False),
     "replicationLocation": ("replication", False),
     "replicationProgress": ("replication", False),
     "bucketInfo": ("bucket info", False),
@@ -42,7 +42,7 @@ OSS_FEATURES: Mapping[str, tuple[str, bool]] = {
     "replication": ("replication", True),
     "inventory": ("inventory", True),
     "restore": ("restoring archived objects", True),
-    "acl": ("acls", True),
+    "acl": ("ACLs", True),
 }
 
 
