@@ -62,8 +62,7 @@ _ETAG_CONDITIONS = frozenset({"if-match", "if-none-match", "x-oss-copy-source-if
                               "x-oss-copy-source-if-none-match", "x-amz-copy-source-if-match",
                               "x-amz-copy-source-if-none-match"})
 # S3 error codes OSS spells otherwise; oss2 maps OSS's names to its own exceptions.
-_OSS_CODES = {"BadDigest": "InvalidDigest", "KeyTooLongError": "InvalidObjectName",
-              "BucketAlreadyOwnedByYou": "BucketAlreadyExists"}
+_OSS_CODES = {"BadDigest": "InvalidDigest", "BucketAlreadyOwnedByYou": "BucketAlreadyExists"}
 # An OSS listing's page-size parameter and its default; OSS allows up to 1,000 in every listing.
 _OSS_PAGES = {"ListObjects": ("max-keys", 100), "ListObjectsV2": ("max-keys", 100),
               "ListMultipartUploads": ("max-uploads", 1000), "ListParts": ("max-parts", 1000)}

@@ -44,6 +44,7 @@ _OSS_EMPTY_MEANS_ABSENT = frozenset({"continuation-token", "max-keys", "max-uplo
 # Uploads OSS stores as `application/octet-stream` when no type is given (S3 says `binary/octet-stream`).
 _OSS_TYPED_WRITES = frozenset({"PutObject", "CreateMultipartUpload"})
 _KEY_WRITES = frozenset({"PutObject", "CopyObject", "CreateMultipartUpload"})
+MAX_OSS_KEY_BYTES = 1023
 _WITH_BODY = frozenset({"PUT", "POST"})
 _OBJECT_READS = frozenset({"GetObject", "HeadObject"})  # their bodies are the client's data, never reshaped
 
@@ -52,8 +53,8 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
                   operation: str) -> web.StreamResponse:
     """Carry out `operation` upstream and relay its answer."""
     oss = oss_caller(identity)
-    if oss and operation in _KEY_WRITES and address.key.startswith("\\"):
-        raise OssError(400, "InvalidObjectName", "An object name cannot start with a backslash.")
+    if oss and operation in _KEY_WRITES:
+        _check_oss_key(address.key)
     query = [(name, value) for name, value in query_pairs(request.rel_url.raw_query_string)
              if name not in AUTH_PARAMS and (value or not oss or name not in _OSS_EMPTY_MEANS_ABSENT)]
     decoded = identity is not None and identity.content_sha256.startswith("STREAMING-")
@@ -79,6 +80,14 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
         return await _relay(request, answer, f"{operation} {address.bucket}/{address.key}", oss)
     finally:
         await answer.aclose()
+
+
+def _check_oss_key(key: str) -> None:
+    """OSS's rules for a new object's name where they are stricter than S3's."""
+    if key.startswith("\\"):
+        raise OssError(400, "InvalidObjectName", "An object name cannot start with a backslash.")
+    if len(key.encode("utf-8")) > MAX_OSS_KEY_BYTES:
+        raise OssError(400, "InvalidObjectName", f"An object name may have at most {MAX_OSS_KEY_BYTES} bytes.")
 
 
 async def no_live_channels(upstream: Upstream, bucket: str, query: Mapping[str, str]) -> web.Response:

@@ -282,3 +282,19 @@ async def test_a_content_encoding_list_is_stored_byte_for_byte(osprey, moto, buc
     oss = oss_bucket(osprey, oss2.AuthV4(CLIENT_KEY, CLIENT_SECRET), bucket)
     await in_thread(oss.put_object, "enc.bin", b"z", headers={"Content-Encoding": "deflate, gzip"})
     assert (await in_thread(moto.head_object, Bucket=bucket, Key="enc.bin"))["ContentEncoding"] == "deflate, gzip"
+
+
+async def test_a_key_longer_than_oss_allows_is_invalid_object_name(osprey, moto, bucket):
+    oss = oss_bucket(osprey, oss2.Auth(CLIENT_KEY, CLIENT_SECRET), bucket)
+    with pytest.raises(oss2.exceptions.InvalidObjectName):
+        await in_thread(oss.put_object, "k" * 1024, b"long")  # S3 would take it
+    assert "Contents" not in await in_thread(moto.list_objects_v2, Bucket=bucket)
+
+
+async def test_creating_a_bucket_the_caller_owns_is_bucket_already_exists(osprey, bucket, moto_server):
+    await in_thread(s3_client(moto_server, "testing", "testing").create_bucket, Bucket=bucket + "-eu",
+                    CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    oss = oss_bucket(osprey, oss2.Auth(CLIENT_KEY, CLIENT_SECRET), bucket + "-eu")
+    with pytest.raises(oss2.exceptions.ServerError) as refused:
+        await in_thread(oss.create_bucket)
+    assert (refused.value.status, refused.value.code) == (409, "BucketAlreadyExists")
