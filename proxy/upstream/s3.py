@@ -162,6 +162,10 @@ def _single(tags: ETagList | None, weak_allowed: bool) -> str | None:
     return None
 
 
+# What S3 says of a stored object beside STORED_HEADERS, which clients read back (OSS ones in OSS's terms).
+_DESCRIBING = ("x-amz-storage-class", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id")
+
+
 def _meta(answer: Mapping[str, Any]) -> ObjectMeta:
     headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
     content_range = answer.get("ContentRange")
@@ -171,5 +175,5 @@ def _meta(answer: Mapping[str, Any]) -> ObjectMeta:
         last_modified=(answer.get("LastModified") or EPOCH).astimezone(UTC),
         content_type=answer.get("ContentType") or "application/octet-stream",
         metadata=dict(answer.get("Metadata") or {}),
-        headers={name: headers[name] for name in STORED_HEADERS if name in headers},
+        headers={name: headers[name] for name in (*STORED_HEADERS, *_DESCRIBING) if name in headers},
     )
