@@ -11,7 +11,7 @@ from aiohttp.typedefs import Handler
 from proxy.auth import Identity
 from proxy.errors import OssError, bad_request
 from proxy.front.addressing import Address, resolve_address, split_style
-from proxy.front.flavour import oss_caller
+from proxy.front.dialect import oss_caller
 from proxy.front.negotiate import negotiable, negotiate
 from proxy.front.objects import head_object, refuse_unsigned_overrides, stream_object
 from proxy.front.observe import PROCESS_OBJECT, PROCESS_TASK

@@ -10,8 +10,8 @@ from multidict import CIMultiDict
 
 from proxy.auth import Identity
 from proxy.errors import OssError
+from proxy.front.dialect import oss_conditions, oss_etag, oss_object_headers, oss_signed
 from proxy.front.errors import stamp
-from proxy.front.flavour import oss_conditions, oss_etag, oss_object_headers, oss_signed
 from proxy.front.relay import can_relay, relay_body
 from proxy.httpdate import http_date
 from proxy.upstream.interface import Upstream

@@ -10,7 +10,7 @@ from aiohttp import web
 from proxy.auth import Identity
 from proxy.errors import OssError, invalid_argument
 from proxy.front.addressing import Address
-from proxy.front.flavour import (
+from proxy.front.dialect import (
     MAX_DOCUMENT_BYTES,
     client_headers,
     live_channels_xml,

@@ -6,7 +6,7 @@ import oss2
 from oss2 import xml_utils
 
 from proxy.auth import Identity
-from proxy.front.flavour import client_headers, oss_document, reaches_upstream, upstream_headers
+from proxy.front.dialect import client_headers, oss_document, reaches_upstream, upstream_headers
 
 SIGNED_ALL = Identity("key", "oss-v4", False)  # a signature covering every header sent
 
