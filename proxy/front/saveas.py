@@ -32,7 +32,7 @@ async def save_as(request: web.Request, svc: Services, address: Address, identit
     await svc.upstream.put(target, order.key, rendition.output.body, rendition.output.media_type)
     answer = {"bucket": order.bucket or "", "fileSize": len(rendition.output.body), "object": order.key,
               "status": "OK"}
-    return web.Response(status=200, body=jsonbody.render(answer), headers={"Content-Type": jsonbody.MEDIA_TYPE})
+    return web.Response(status=200, body=jsonbody.dumps(answer), headers={"Content-Type": jsonbody.MEDIA_TYPE})
 
 
 async def _body(request: web.Request, identity: Identity | None) -> bytes:

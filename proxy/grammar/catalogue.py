@@ -28,7 +28,7 @@ class ActionSpec:
     watermark's key): the server fetches them before the chain runs, since processing does no I/O.
     `signed_only` actions are refused to anonymous callers (media §1: IMM-backed doc/, video/info, audio/).
     `engine` is the module that runs it: it defines `apply` (its signature belongs to the category's
-    runner) and may define `hint`, a planning hook the runner consults before decoding.
+    runner) and may define `hint`, the decode hint the runner consults before decoding.
     """
 
     category: str

@@ -39,7 +39,7 @@ class Action:
 
     def canonical(self) -> str:
         parts = [self.name]
-        parts += [_render(v) if k == "" else f"{k}_{_render(v)}" for k, v in self.values]
+        parts += [_text(v) if k == "" else f"{k}_{_text(v)}" for k, v in self.values]
         return ",".join(parts)
 
 
@@ -76,7 +76,7 @@ class Chain:
             yield from step.actions
 
 
-def _render(value: Any) -> str:
+def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
@@ -208,9 +208,9 @@ def build_process(category: str, *actions: tuple[str, Mapping[str, Any] | Any]) 
     parts = [category]
     for name, args in actions:
         if isinstance(args, Mapping):
-            parts.append(",".join([name, *(f"{k}_{_render(v)}" for k, v in args.items())]))
+            parts.append(",".join([name, *(f"{k}_{_text(v)}" for k, v in args.items())]))
         elif args is None:
             parts.append(name)
         else:
-            parts.append(f"{name},{_render(args)}")
+            parts.append(f"{name},{_text(args)}")
     return "/".join(parts)

@@ -27,7 +27,7 @@ def engine(spec: ActionSpec) -> ModuleType:
 
 
 def hint(spec: ActionSpec) -> Callable[..., Any] | None:
-    """The engine's planning hook, or None when it has none."""
+    """The engine's decode hint, or None when it has none."""
     return getattr(engine(spec), "hint", None)
 
 

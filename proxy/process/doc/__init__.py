@@ -3,7 +3,7 @@
 A doc step reads its source as the type `source_` names (the front fills it from the key's
 extension, see `source.py`). Office types go through LibreOffice (`office.py`), PDFs straight to
 PDFium (`pdf.py`). Each action module defines `apply(state: DocState, args, limits) -> DocState`
-(its spec is in `proxy.grammar.doc`); the last action sets `state.render`, which the runner calls once at the end, so
+(its spec is in `proxy.grammar.doc`); the last action sets `state.finish`, which the runner calls once at the end, so
 `convert,target_jpg/snapshot,page_2` renders page 2 only. One step takes these shapes:
 `[convert/](convert | snapshot | preview[/watermark])` — an optional convert that selects pages,
 then what to produce.
@@ -39,8 +39,8 @@ def run_doc(data: bytes, actions: tuple[Action, ...], limits: Limits,
         spec = OSS.get(CATEGORY, action.name)
         assert spec is not None, f"the grammar lets only catalogued actions through, not {action.name}"
         state = engines.engine(spec).apply(state, spec.resolve(action.args), limits)
-    assert state.render is not None, "every accepted shape ends with an action that sets render"
-    return state.render(state, limits)
+    assert state.finish is not None, "every accepted shape ends with an action that sets finish"
+    return state.finish(state, limits)
 
 
 def check_shape(actions: tuple[Action, ...]) -> None:

@@ -35,13 +35,13 @@ def apply(state: DocState, args: dict[str, Any], limits: Limits) -> DocState:
     first, last = page_range(args["pages"]) if args["pages"] is not None else (1, None)
     target = args["target"]
     if target in snapshot.IMAGE_FORMATS:
-        render = partial(snapshot.render_page, page=1, target=target)
+        finish = partial(snapshot.page_image, page=1, target=target)
     else:
-        render = partial(_render_document, target=target)
-    return replace(state, first=first, last=last, render=render)
+        finish = partial(_converted, target=target)
+    return replace(state, first=first, last=last, finish=finish)
 
 
-def _render_document(state: DocState, limits: Limits, *, target: str) -> Output:
+def _converted(state: DocState, limits: Limits, *, target: str) -> Output:
     with opened(state, limits) as document:
         if target == "txt":
             text = "\f".join(pdf.page_text(document.pdf, index) for index in document.indices)

@@ -45,7 +45,7 @@ class DocState:
     source_type: str
     first: int = 1
     last: int | None = None
-    render: Callable[[DocState, Limits], Output] | None = None
+    finish: Callable[[DocState, Limits], Output] | None = None
     watermark: Watermark | None = None
 
 

@@ -26,13 +26,13 @@ JPEG_QUALITY = 90
 
 def apply(state: DocState, args: dict[str, Any], limits: Limits) -> DocState:
     """The step now ends with this page as an image (a `convert` before it may have selected pages)."""
-    return replace(state, render=partial(render_page, page=args["page"], target=args["target"]))
+    return replace(state, finish=partial(page_image, page=args["page"], target=args["target"]))
 
 
-def render_page(state: DocState, limits: Limits, *, page: int, target: str) -> Output:
+def page_image(state: DocState, limits: Limits, *, page: int, target: str) -> Output:
     """Selected page `page` (1-based) encoded as `target`."""
     with opened(state, limits) as document:
-        image = pdf.render(document.pdf, document.index(page), pdf.fit_pixels(limits), DPI)
+        image = pdf.rasterize(document.pdf, document.index(page), pdf.fit_pixels(limits), DPI)
     return encode(image, target)
 
 

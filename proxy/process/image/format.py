@@ -21,4 +21,4 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     return replace(state, target_format=target)
 
 
-hint = encode_only  # the runner's pre-decode planning hook
+hint = encode_only  # the decode hint: what the runner may skip before decoding

@@ -125,4 +125,4 @@ def _degrees(parts: tuple[Rational, ...]) -> str:
     return text
 
 
-hint = header_only  # the runner's pre-decode planning hook
+hint = header_only  # the decode hint: what the runner may skip before decoding

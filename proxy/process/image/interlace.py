@@ -13,4 +13,4 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     return replace(state, progressive=args[""] == 1)
 
 
-hint = encode_only  # the runner's pre-decode planning hook
+hint = encode_only  # the decode hint: what the runner may skip before decoding

@@ -32,4 +32,4 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     return replace(state, quality=Quality(args["Q"] if absolute else args["q"], relative=not absolute))
 
 
-hint = encode_only  # the runner's pre-decode planning hook
+hint = encode_only  # the decode hint: what the runner may skip before decoding

@@ -53,7 +53,7 @@ class Geometry:
         return cls(size, (0, 0, width, height), size)
 
 
-def plan(source: Size, args: Mapping[str, Any], *, enlarge: bool) -> Geometry:
+def geometry_of(source: Size, args: Mapping[str, Any], *, enlarge: bool) -> Geometry:
     """The geometry of `resize` with resolved `args` on a `source` of that size (image §4.1)."""
     mode, box = _mode_and_box(source, args)
     width, height = source
@@ -80,7 +80,7 @@ def plan(source: Size, args: Mapping[str, Any], *, enlarge: bool) -> Geometry:
 
 def needed_size(args: Mapping[str, Any], source: Size) -> Size:
     """The smallest full-image size this resize can start from without losing detail (draft hint)."""
-    geometry = plan(source, args, enlarge=args["limit"] == 0)
+    geometry = geometry_of(source, args, enlarge=args["limit"] == 0)
     x0, y0, x1, y1 = geometry.region
     return (
         math.ceil(source[0] * geometry.size[0] / (x1 - x0)),
@@ -93,11 +93,11 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     if args["p"] is not None and state.animated:
         state = state.first_frame()
     enlarge = args["limit"] == 0 and state.source_format != "gif"  # GIF is never enlarged (image §3)
-    geometry = plan(state.size, args, enlarge=enlarge)
+    geometry = geometry_of(state.size, args, enlarge=enlarge)
     if geometry == Geometry.whole(state.size):
         return state
     check_output_frames(geometry.canvas, len(state.frames), limits)
-    return state.map_frames(partial(_render, geometry=geometry, logical=state.size, color=args["color"]))
+    return state.map_frames(partial(_resample, geometry=geometry, logical=state.size, color=args["color"]))
 
 
 def _mode_and_box(source: Size, args: Mapping[str, Any]) -> tuple[str, tuple[int | None, int | None]]:
@@ -146,7 +146,7 @@ def _div_half_up(numerator: int, denominator: int) -> int:
     return max(1, (2 * numerator + denominator) // (2 * denominator))
 
 
-def _render(frame: Image.Image, *, geometry: Geometry, logical: Size, color: str) -> Image.Image:
+def _resample(frame: Image.Image, *, geometry: Geometry, logical: Size, color: str) -> Image.Image:
     """Resample one frame; the region scales to the frame, which a JPEG draft decode may have shrunk."""
     fx, fy = frame.width / logical[0], frame.height / logical[1]
     x0, y0, x1, y1 = geometry.region
@@ -164,4 +164,4 @@ def _render(frame: Image.Image, *, geometry: Geometry, logical: Size, color: str
     return canvas
 
 
-hint = needed_size  # the runner's pre-decode planning hook
+hint = needed_size  # the decode hint: what the runner may skip before decoding

@@ -30,7 +30,7 @@ from proxy.process.image.codec import check_output
 from proxy.process.image.gravity import anchor
 from proxy.process.image.state import ImageState, Size
 from proxy.process.image.watermark_image import load_mark
-from proxy.process.image.watermark_text import render_text
+from proxy.process.image.watermark_text import draw_text
 
 MIDDLE_ROW = frozenset({"west", "center", "east"})
 
@@ -60,7 +60,7 @@ def _mark(state: ImageState, args: dict[str, Any], limits: Limits) -> Image.Imag
     if args["image"] is not None:
         parts.append(load_mark(args["image"], state.resources, state.size, limits))
     if args["text"] is not None:
-        parts.append(render_text(
+        parts.append(draw_text(
             decode_b64(args["text"]), decode_b64(args["type"]), args["size"], args["color"],
             args["shadow"], args["rotate"], limits,
         ))

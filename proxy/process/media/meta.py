@@ -62,7 +62,7 @@ def detect_media_meta(data: bytes, limits: Limits) -> Output:
     if videos and "Width" in videos[0]:
         fields |= {"VideoWidth": videos[0]["Width"], "VideoHeight": videos[0]["Height"]}
     fields |= {"VideoStreams": videos, "AudioStreams": audios, "Subtitles": subtitles}
-    return Output(jsonbody.render(fields), MEDIA_TYPE)
+    return Output(jsonbody.dumps(fields), MEDIA_TYPE)
 
 
 def first_frame_rotations(container: InputContainer, limits: Limits) -> dict[int, int]:

@@ -8,14 +8,14 @@ from PIL import Image
 from proxy.grammar.chain import parse_process
 from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.image.resize import Geometry, plan
+from proxy.process.image.resize import Geometry, geometry_of
 
 RESIZE = {"m": "lfit", "w": None, "h": None, "l": None, "s": None, "p": None, "limit": 1,
           "color": "FFFFFF"}
 
 
 def geometry(source, enlarge=False, **args):
-    return plan(source, RESIZE | args, enlarge=enlarge)
+    return geometry_of(source, RESIZE | args, enlarge=enlarge)
 
 
 @pytest.mark.parametrize(("mode", "size"), [
