@@ -12,6 +12,7 @@ from proxy.auth import Identity
 from proxy.errors import OssError, bad_request
 from proxy.front.addressing import Address, resolve_address, split_style
 from proxy.front.dialect import oss_caller
+from proxy.front.jobs import Job, plan
 from proxy.front.negotiate import negotiable, negotiate
 from proxy.front.objects import head_object, refuse_unsigned_overrides, stream_object
 from proxy.front.observe import PROCESS_OBJECT, PROCESS_TASK
@@ -26,7 +27,7 @@ from proxy.front.policy import (
     process_caller,
     refusals_explained,
 )
-from proxy.front.processing import Job, parse_request_chain, plan, process_object
+from proxy.front.processing import parse_request_chain, process_object
 from proxy.front.query import PROCESS, parse_query
 from proxy.front.readiness import READINESS
 from proxy.front.saveas import save_as

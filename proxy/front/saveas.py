@@ -8,8 +8,9 @@ from aiohttp import web
 from proxy.auth import Identity
 from proxy.errors import OssError
 from proxy.front.addressing import Address
+from proxy.front.jobs import plan
 from proxy.front.policy import authorize
-from proxy.front.processing import parse_request_chain, plan, render
+from proxy.front.processing import parse_request_chain, render
 from proxy.front.services import Services
 from proxy.front.uploads import request_body
 from proxy.process import jsonbody
