@@ -76,6 +76,10 @@ class Catalogue:
     def get(self, category: str, name: str) -> ActionSpec | None:
         return self._index.get((category, name))
 
+    def spec(self, category: str, name: str) -> ActionSpec:
+        """The spec of an action of a parsed chain: the grammar lets only catalogued ones through."""
+        return self._index[(category, name)]
+
     def categories(self) -> frozenset[str]:
         return self._categories
 

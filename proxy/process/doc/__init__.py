@@ -36,8 +36,7 @@ def run_doc(data: bytes, actions: tuple[Action, ...], limits: Limits,
     check_shape(actions)
     state = DocState(data, step_type(actions))
     for action in actions:
-        spec = OSS.get(CATEGORY, action.name)
-        assert spec is not None, f"the grammar lets only catalogued actions through, not {action.name}"
+        spec = OSS.spec(CATEGORY, action.name)
         state = engines.engine(spec).apply(state, spec.resolve(action.args), limits)
     assert state.finish is not None, "every accepted shape ends with an action that sets finish"
     return state.finish(state, limits)

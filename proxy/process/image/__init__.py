@@ -60,6 +60,5 @@ def needed_size(steps: list[Step], size: Size) -> Size | None:
 
 
 def _resolve(action: Action) -> Step:
-    spec = OSS.get("image", action.name)
-    assert spec is not None, f"the grammar lets only catalogued actions through, not {action.name}"
+    spec = OSS.spec("image", action.name)
     return spec, spec.resolve(action.args)

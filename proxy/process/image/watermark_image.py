@@ -71,8 +71,7 @@ def _apply(state: ImageState, step: Action | Percent, main: Size, limits: Limits
     if isinstance(step, Percent):
         box = {"w": _percent_of(main[0], step.value), "h": _percent_of(main[1], step.value), "limit": 0}
         return resize.apply(state, catalogue.RESIZE.resolve(box), limits)
-    spec = catalogue.MARK_STEPS.get("image", step.name)
-    assert spec is not None, f"parse_mark lets only the pre-processing actions through, not {step.name}"
+    spec = catalogue.MARK_STEPS.spec("image", step.name)  # parse_mark lets only its steps through
     return engines.engine(spec).apply(state, spec.resolve(step.args), limits)
 
 

@@ -24,6 +24,5 @@ def run_media(category: str, data: bytes, actions: tuple[Action, ...], limits: L
         names = ", ".join(f"{category}/{action.name}" for action in actions)
         raise invalid_argument(f"{names}: a {category}/ step takes one action; start a new step for image actions.")
     action = actions[0]
-    spec = OSS.get(category, action.name)
-    assert spec is not None, f"the grammar lets only catalogued actions through, not {action.name}"
+    spec = OSS.spec(category, action.name)
     return engines.engine(spec).apply(data, spec.resolve(action.args), limits)
