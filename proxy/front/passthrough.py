@@ -35,7 +35,7 @@ _OBJECT_READS = frozenset({"GetObject", "HeadObject"})  # their bodies are the c
 async def forward(request: web.Request, upstream: Upstream, address: Address, identity: Identity | None,
                   operation: str) -> web.StreamResponse:
     """Carry out `operation` upstream and relay its answer."""
-    body, length = request_body(request, identity) if request.method in _WITH_BODY else (None, 0)
+    body, length = await request_body(request, identity) if request.method in _WITH_BODY else (None, 0)
     decoded = identity is not None and identity.content_sha256.startswith("STREAMING-")
     call = ForwardRequest(
         method=request.method, bucket=address.bucket, key=address.key,

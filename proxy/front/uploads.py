@@ -2,7 +2,12 @@
 declared checked, and the last piece held back until all of them hold.
 
 The upstream sees an exact Content-Length, so holding back the end means a body that fails a check never
-completes: the upload breaks off and nothing is stored, whichever backend is behind.
+completes: the upload breaks off and nothing is stored, whichever backend is behind. A body of unknown length
+(`Transfer-Encoding: chunked`) is spooled, bounded by `server.max_chunked_upload_bytes`, and checked whole
+before the upstream sees a byte.
+
+`Expect: 100-continue` is answered only when the body is first read, so a request refused before that (its
+address, signature, policy, or the upstream's own answer) never has its body sent at all.
 """
 
 from __future__ import annotations
@@ -19,16 +24,20 @@ from functools import partial
 from typing import Protocol
 
 from aiohttp import web
+from aiohttp.http import HttpVersion11
 from awscrt import checksums
 
 from proxy.auth import AwsChunkedDecoder, Identity, decoder_for
 from proxy.errors import OssError, invalid_argument
+from proxy.front.services import services
+from proxy.front.spool import spooled
 from proxy.upstream.body import CHUNK_SIZE
 
 log = logging.getLogger("osprey.front")
 
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 CHECKSUM_PREFIX = "x-amz-checksum-"
+_CONTINUE_OWED = web.RequestKey("continue_owed", bool)
 
 
 class _Hash(Protocol):
@@ -77,21 +86,46 @@ class _Check:
             raise OssError(400, self.code, f"The {self.name} you specified did not match the calculated one.")
 
 
-def request_body(request: web.Request, identity: Identity | None) -> tuple[AsyncIterator[bytes], int]:
-    """The payload to forward and its exact length; raises before reading when the framing is unusable."""
+async def request_body(request: web.Request, identity: Identity | None,
+                       max_bytes: int | None = None) -> tuple[AsyncIterator[bytes], int]:
+    """The payload to forward and its exact length; raises before reading when the framing is unusable.
+
+    A body of unknown length is read whole first (at most `max_bytes`, and never more than
+    `server.max_chunked_upload_bytes`); one of known length streams through."""
     decoded_length = _decoded_length(request)
     decoder = decoder_for(identity, decoded_length) if identity is not None else None
     length = decoded_length if decoder is not None else request.content_length
-    if length is None:
-        raise OssError(411, "MissingContentLength",
-                       "Uploads need a Content-Length (or x-amz-decoded-content-length for aws-chunked bodies).")
+    if length is None and decoder is None and "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        raise OssError(411, "MissingContentLength", "Uploads need a Content-Length, or Transfer-Encoding: chunked.")
     checks = _checks(request, identity)
     trailer = request.headers.get("x-amz-trailer", "").strip().lower() if decoder is not None else ""
     if trailer.startswith(CHECKSUM_PREFIX) and trailer[len(CHECKSUM_PREFIX):] in _CHECKSUMS:
         checks.append(_checksum_check(trailer, None))
     elif trailer:
         log.info("not verifying the %s trailer: it is not a checksum S3 defines", trailer)
-    return _verified(request.content.iter_chunked(CHUNK_SIZE), decoder, checks, length), length
+    if length is not None:
+        return _verified(_read(request), decoder, checks, length), length
+    server = services(request).config.server
+    bound = server.max_chunked_upload_bytes if max_bytes is None else min(max_bytes, server.max_chunked_upload_bytes)
+    return await spooled(_verified(_read(request), decoder, checks, None, bound), server.spool_dir or None)
+
+
+async def defer_continue(request: web.Request) -> None:
+    """The route's `Expect` handler: aiohttp's own answers `100 Continue` before the handler runs; this
+    one leaves it to the first read of the body, after every check that can refuse the request."""
+    expect = request.headers.get("Expect", "")
+    if expect.lower() != "100-continue":
+        raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
+    request[_CONTINUE_OWED] = request.version == HttpVersion11
+
+
+async def _read(request: web.Request) -> AsyncIterator[bytes]:
+    if request.get(_CONTINUE_OWED):
+        request[_CONTINUE_OWED] = False
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # as aiohttp's own handler: the answer's size excludes the interim line
+    async for chunk in request.content.iter_chunked(CHUNK_SIZE):
+        yield chunk
 
 
 def _decoded_length(request: web.Request) -> int | None:
@@ -130,15 +164,21 @@ def _checksum_check(header: str, expected: str | None) -> _Check:
 
 
 async def _verified(
-    source: AsyncIterator[bytes], decoder: AwsChunkedDecoder | None, checks: list[_Check], length: int,
+    source: AsyncIterator[bytes], decoder: AwsChunkedDecoder | None, checks: list[_Check], length: int | None,
+    bound: int = 0,
 ) -> AsyncIterator[bytes]:
+    """`source` decoded and checked; exactly `length` bytes, or for None any number up to `bound`."""
     held, seen = b"", 0
+    limit = bound if length is None else length
     async for raw in source:
         piece = decoder.feed(raw) if decoder is not None else raw
         if not piece:
             continue
         seen += len(piece)
-        if seen > length:
+        if seen > limit:
+            if length is None:
+                raise OssError(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.",
+                               None, {"MaxSizeAllowed": str(bound)})
             raise OssError(400, "IncompleteBody", f"The body has more than the {length} bytes it declared.")
         for check in checks:
             check.hash.update(piece)
@@ -149,7 +189,7 @@ async def _verified(
         decoder.finish()
         for check in checks:
             check.expected = decoder.trailers.get(check.name, check.expected)
-    if seen != length:
+    if length is not None and seen != length:
         raise OssError(400, "IncompleteBody", f"The body ended after {seen} of its {length} bytes.")
     for check in checks:
         check.verify()

@@ -1,0 +1,241 @@
+"""S3 and OSS clients that work against the stores themselves work unchanged through Osprey: uploads of unknown
+length, request ids, the headers of a read, `Expect: 100-continue`, presigned lifetimes, multipart checksums."""
+
+import base64
+import hashlib
+import http.client
+import io
+import os
+import socket
+import zlib
+from urllib.parse import urlsplit
+
+import boto3
+import oss2
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from proxy.app import build_app
+from proxy.config import parse_config
+
+from .clients import in_thread, oss_bucket
+from .conftest import CLIENT_KEY, CLIENT_SECRET
+
+MIB = 1024 * 1024
+OSS_AUTHS = [pytest.param(oss2.Auth(CLIENT_KEY, CLIENT_SECRET), id="oss-v1"),
+             pytest.param(oss2.AuthV4(CLIENT_KEY, CLIENT_SECRET), id="oss-v4")]
+
+
+@pytest.fixture
+def moto(moto_server):
+    """boto3 straight on moto: what Osprey wrote is read back here, not through Osprey."""
+    return boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+
+
+@pytest.fixture
+def bucket(moto, bucket_name):
+    moto.create_bucket(Bucket=bucket_name)
+    return bucket_name
+
+
+@pytest.fixture
+def spool(tmp_path):
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def start_osprey(aiohttp_server, moto_server, bucket, spool):
+    """Start Osprey in front of moto with `server` settings over the defaults; returns its endpoint URL."""
+
+    async def start(**server):
+        config = parse_config({
+            "server": {"spool_dir": str(spool), **server},
+            "upstream": {"type": "s3", "endpoint": moto_server, "access_key_id": "testing",
+                         "secret_access_key": "testing"},
+            "limits": {"workers": 1},
+            "credentials": [{"access_key_id": CLIENT_KEY, "secret_access_key": CLIENT_SECRET}],
+        }, environ={})
+        return str((await aiohttp_server(build_app(config))).make_url("/"))
+
+    return start
+
+
+def _signed(method: str, url: str, payload: str = "UNSIGNED-PAYLOAD", **headers: str) -> dict[str, str]:
+    """SigV4 headers (botocore's signer) for a request declaring `payload` as its content-sha256."""
+    request = AWSRequest(method=method, url=url, headers={"X-Amz-Content-SHA256": payload, **headers})
+    SigV4Auth(Credentials(CLIENT_KEY, CLIENT_SECRET), "s3", "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
+def _chunked_put(url: str, pieces: list[bytes], headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    """PUT `pieces` with `Transfer-Encoding: chunked` (http.client frames an iterable so) and no Content-Length."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request("PUT", parts.path, body=iter(pieces), headers=headers, encode_chunked=True)
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def _md5(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def _stored(moto, bucket, key):
+    return moto.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def _keys(moto, bucket):
+    return [item["Key"] for item in moto.list_objects_v2(Bucket=bucket).get("Contents", [])]
+
+
+# --- uploads of unknown length ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("auth", OSS_AUTHS)
+async def test_oss2_uploads_a_generator_and_an_unseekable_file(start_osprey, moto, bucket, spool, auth):
+    oss = oss_bucket(await start_osprey(), auth, bucket)
+    data = os.urandom(3 * MIB + 17)
+
+    def pieces():
+        for start in range(0, len(data), 100_000):
+            yield data[start:start + 100_000]
+
+    await in_thread(oss.put_object, "from-generator.bin", pieces())
+    assert await in_thread(_stored, moto, bucket, "from-generator.bin") == data
+
+    await in_thread(oss.put_object, "from-stream.bin", _Unseekable(data))
+    assert await in_thread(_stored, moto, bucket, "from-stream.bin") == data
+
+    # Re-uploading an object as it is read: oss2 sends a get_object() answer chunked too.
+    source = await in_thread(oss.get_object, "from-stream.bin")
+    await in_thread(oss.put_object, "copied.bin", source)
+    assert await in_thread(_stored, moto, bucket, "copied.bin") == data
+    assert list(spool.iterdir()) == []
+
+
+class _Unseekable:
+    """A file object that can only be read (a socket's, a decompressor's): no seek, no tell, no length."""
+
+    def __init__(self, data: bytes) -> None:
+        self._file = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+
+async def test_a_sigv4_chunked_put_is_spooled_checked_and_stored(start_osprey, moto, bucket, spool):
+    url = f"{await start_osprey()}{bucket}/raw.bin"
+    data = os.urandom(2 * MIB)
+    pieces = [data[i:i + 65_536] for i in range(0, len(data), 65_536)]
+    headers = _signed("PUT", url, **{"Content-MD5": _md5(data), "Content-Type": "text/x-raw"})
+    status, _, body = await in_thread(_chunked_put, url, pieces, headers)
+    assert status == 200, body
+    answer = await in_thread(moto.get_object, Bucket=bucket, Key="raw.bin")
+    assert answer["ContentLength"] == len(data) and answer["ContentType"] == "text/x-raw"
+    assert await in_thread(answer["Body"].read) == data
+    assert list(spool.iterdir()) == []
+
+
+@pytest.mark.parametrize(("header", "value", "code"), [
+    ("Content-MD5", _md5(b"something else"), "BadDigest"),
+    ("x-amz-checksum-crc32", base64.b64encode(zlib.crc32(b"other").to_bytes(4, "big")).decode(), "BadDigest"),
+])
+async def test_a_chunked_put_failing_its_declared_digest_stores_nothing(start_osprey, moto, bucket, spool, header,
+                                                                       value, code):
+    url = f"{await start_osprey()}{bucket}/bad.bin"
+    status, _, body = await in_thread(_chunked_put, url, [b"hello ", b"world"], _signed("PUT", url, **{header: value}))
+    assert status == 400 and f"<Code>{code}</Code>".encode() in body
+    assert await in_thread(_keys, moto, bucket) == []
+    assert list(spool.iterdir()) == []
+
+
+async def test_a_signed_payload_hash_is_checked_on_a_chunked_put(start_osprey, moto, bucket):
+    url = f"{await start_osprey()}{bucket}/hashed.bin"
+    right = _signed("PUT", url, hashlib.sha256(b"hello world").hexdigest())
+    assert (await in_thread(_chunked_put, url, [b"hello ", b"world"], right))[0] == 200
+    wrong = _signed("PUT", url, hashlib.sha256(b"hello there").hexdigest())
+    status, _, body = await in_thread(_chunked_put, url, [b"hello ", b"world"], wrong)
+    assert status == 400 and b"<Code>XAmzContentSHA256Mismatch</Code>" in body
+    assert await in_thread(_stored, moto, bucket, "hashed.bin") == b"hello world"
+
+
+async def test_an_aws_chunked_body_without_its_decoded_length_is_spooled(start_osprey, moto, bucket):
+    url = f"{await start_osprey()}{bucket}/framed.bin"
+    headers = _signed("PUT", url, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", **{
+        "Content-Encoding": "aws-chunked", "x-amz-trailer": "x-amz-checksum-crc32"})
+    crc = base64.b64encode(zlib.crc32(b"hello").to_bytes(4, "big")).decode()
+    framed = [b"5\r\nhello\r\n", f"0\r\nx-amz-checksum-crc32:{crc}\r\n\r\n".encode()]
+    status, _, body = await in_thread(_chunked_put, url, framed, headers)
+    assert status == 200, body
+    assert await in_thread(_stored, moto, bucket, "framed.bin") == b"hello"
+
+
+async def test_a_chunked_put_over_the_bound_is_entity_too_large(start_osprey, moto, bucket, spool):
+    url = f"{await start_osprey(max_chunked_upload_bytes=MIB)}{bucket}/big.bin"
+    status, _, body = await in_thread(_chunked_put, url, [b"x" * 65_536] * 20, _signed("PUT", url))
+    assert status == 400 and b"<Code>EntityTooLarge</Code>" in body
+    assert f"<MaxSizeAllowed>{MIB}</MaxSizeAllowed>".encode() in body
+    assert await in_thread(_keys, moto, bucket) == []
+    assert list(spool.iterdir()) == []
+    # Exactly at the bound is still taken.
+    status, _, _ = await in_thread(_chunked_put, url, [b"x" * 65_536] * 16, _signed("PUT", url))
+    assert status == 200
+
+
+async def test_a_put_with_neither_length_nor_chunked_framing_is_refused(start_osprey, bucket):
+    url = urlsplit(f"{await start_osprey()}{bucket}/none.bin")
+    headers = _signed("PUT", url.geturl())
+    answer = await in_thread(_exchange, url.hostname, url.port, _head("PUT", url, headers))
+    assert answer.startswith(b"HTTP/1.1 411") and b"<Code>MissingContentLength</Code>" in answer
+
+
+def _head(method: str, url, headers: dict[str, str]) -> bytes:
+    lines = "".join(f"{name}: {value}\r\n" for name, value in {"Host": url.netloc, **headers}.items())
+    return f"{method} {url.path} HTTP/1.1\r\n{lines}\r\n".encode()
+
+
+def _exchange(host: str, port: int, request: bytes, then: bytes = b"") -> bytes:
+    """Send `request`, read the first answer; send `then` (a body) only if the first answer was an interim 100."""
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = _read_head(sock)
+        if answer.startswith(b"HTTP/1.1 100") and then:
+            sock.sendall(then)
+            answer += _read_head(sock)
+        sock.settimeout(1)
+        try:
+            while chunk := sock.recv(65_536):
+                answer += chunk
+        except TimeoutError:
+            pass
+        return answer
+
+
+def _read_head(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65_536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+async def test_a_chunked_put_to_a_local_directory(make_client, local_root):
+    client = await make_client()
+    url = str(client.make_url("/vault/chunked.txt"))
+
+    async def pieces():
+        yield b"alpha "
+        yield b"beta"
+
+    resp = await client.put("/vault/chunked.txt", data=pieces(), headers=_signed("PUT", url))
+    assert resp.status == 200, await resp.text()
+    assert (local_root / "vault" / "chunked.txt").read_bytes() == b"alpha beta"
