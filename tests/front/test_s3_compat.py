@@ -16,12 +16,14 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from proxy.app import build_app
 from proxy.config import parse_config
 
-from .clients import in_thread, oss_bucket
+from .clients import in_thread, oss_bucket, s3_client
 from .conftest import CLIENT_KEY, CLIENT_SECRET
+from .xml import error_of
 
 MIB = 1024 * 1024
 OSS_AUTHS = [pytest.param(oss2.Auth(CLIENT_KEY, CLIENT_SECRET), id="oss-v1"),
@@ -239,3 +241,44 @@ async def test_a_chunked_put_to_a_local_directory(make_client, local_root):
     resp = await client.put("/vault/chunked.txt", data=pieces(), headers=_signed("PUT", url))
     assert resp.status == 200, await resp.text()
     assert (local_root / "vault" / "chunked.txt").read_bytes() == b"alpha beta"
+
+
+# --- request ids in the caller's dialect ------------------------------------------------------------------
+
+
+async def test_s3_clients_read_osprey_s_request_id(start_osprey, moto, bucket):
+    s3 = s3_client(await start_osprey())
+    await in_thread(moto.put_object, Bucket=bucket, Key="a.txt", Body=b"alpha")
+    got = await in_thread(s3.get_object, Bucket=bucket, Key="a.txt")
+    meta = got["ResponseMetadata"]
+    assert len(meta["RequestId"]) == 24 and meta["HostId"] == meta["RequestId"]
+    assert "x-oss-request-id" not in meta["HTTPHeaders"]
+    with pytest.raises(ClientError) as info:  # an error's id: the body's and the header's are one
+        await in_thread(s3.get_object, Bucket=bucket, Key="missing.txt")
+    error = info.value.response
+    assert error["Error"]["Code"] == "NoSuchKey"
+    assert error["ResponseMetadata"]["RequestId"] == error["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
+    assert error["ResponseMetadata"]["RequestId"] not in ("", meta["RequestId"])
+    with pytest.raises(ClientError) as info:  # a HEAD error has no body: the header alone says it
+        await in_thread(s3.head_object, Bucket=bucket, Key="missing.txt")
+    assert len(info.value.response["ResponseMetadata"]["RequestId"]) == 24
+
+
+@pytest.mark.parametrize("auth", OSS_AUTHS)
+async def test_oss_clients_read_the_oss_request_id(start_osprey, moto, bucket, auth):
+    oss = oss_bucket(await start_osprey(), auth, bucket)
+    result = await in_thread(oss.put_object, "b.txt", b"beta")
+    assert len(result.request_id) == 24 and "x-amz-request-id" not in result.headers
+    with pytest.raises(oss2.exceptions.NoSuchKey) as info:
+        await in_thread(oss.get_object, "missing.txt")
+    assert info.value.request_id == info.value.headers["x-oss-request-id"] != result.request_id
+    assert info.value.details["RequestId"] == info.value.request_id
+
+
+async def test_an_anonymous_answer_carries_both_ids(make_client):
+    client = await make_client()
+    resp = await client.get("/photos/notes.txt")
+    assert resp.status == 200
+    assert resp.headers["x-oss-request-id"] == resp.headers["x-amz-request-id"] == resp.headers["x-amz-id-2"]
+    error = await client.get("/photos/missing.txt")
+    assert (await error_of(error))["RequestId"] == error.headers["x-amz-request-id"]
