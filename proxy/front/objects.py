@@ -11,6 +11,7 @@ from multidict import CIMultiDict
 from proxy.auth import Identity
 from proxy.errors import OssError
 from proxy.front.errors import stamp
+from proxy.front.flavour import client_headers
 from proxy.front.relay import can_relay, relay_body
 from proxy.httpdate import http_date
 from proxy.upstream.interface import Upstream
@@ -53,18 +54,19 @@ def conditions_from(request: web.Request, with_range: bool = True) -> Conditions
         if_modified_since=h.get("If-Modified-Since"),
         if_match=h.get("If-Match"),
         if_unmodified_since=h.get("If-Unmodified-Since"),
+        checksum_mode=h.get("x-amz-checksum-mode", "").upper() == "ENABLED",
     )
 
 
 def object_headers(meta: ObjectMeta, query: Mapping[str, str] | None = None) -> CIMultiDict[str]:
-    """The upstream's validators, type and user metadata, in both S3 and OSS spelling, then the overrides
-    the query asks for."""
+    """The upstream's validators, type, user metadata and the headers describing the object, in both S3 and
+    OSS spelling, then the overrides the query asks for."""
     headers = CIMultiDict({
         "Content-Type": meta.content_type,
         "ETag": meta.etag,
         "Last-Modified": http_date(meta.last_modified),
         "Accept-Ranges": "bytes",
-        **meta.headers,
+        **client_headers(meta.headers),
     })
     for name, value in meta.metadata.items():
         headers[f"x-amz-meta-{name}"] = value

@@ -2,6 +2,7 @@
 length, request ids, the headers of a read, `Expect: 100-continue`, presigned lifetimes, multipart checksums."""
 
 import base64
+import datetime
 import hashlib
 import http.client
 import io
@@ -282,3 +283,78 @@ async def test_an_anonymous_answer_carries_both_ids(make_client):
     assert resp.headers["x-oss-request-id"] == resp.headers["x-amz-request-id"] == resp.headers["x-amz-id-2"]
     error = await client.get("/photos/missing.txt")
     assert (await error_of(error))["RequestId"] == error.headers["x-amz-request-id"]
+
+
+# --- what a read says about the object -------------------------------------------------------------------
+
+_DESCRIBED = ("ChecksumSHA256", "StorageClass", "ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled", "TagCount",
+              "WebsiteRedirectLocation", "VersionId", "ObjectLockMode", "ObjectLockRetainUntilDate",
+              "ObjectLockLegalHoldStatus")
+
+
+@pytest.fixture
+def locked_object(moto, moto_server, bucket_name):
+    """An object in a versioned, object-locked bucket with every property S3 describes in a read's headers."""
+    bucket = f"{bucket_name}-locked"
+    moto.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    kms = boto3.client("kms", endpoint_url=moto_server, region_name="us-east-1")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    moto.put_object(Bucket=bucket, Key="doc.txt", Body=b"described", ChecksumAlgorithm="SHA256",
+                    StorageClass="STANDARD_IA", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id,
+                    BucketKeyEnabled=True, Tagging="a=1&b=2", WebsiteRedirectLocation="/elsewhere",
+                    ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=datetime.datetime(2040, 1, 1),
+                    ObjectLockLegalHoldStatus="ON")
+    return bucket, "doc.txt"
+
+
+def _described(answer: dict) -> dict:
+    return {name: answer.get(name) for name in _DESCRIBED}
+
+
+@pytest.mark.parametrize("call", ["head_object", "get_object"])
+async def test_a_read_says_what_s3_says_about_the_object(start_osprey, moto, locked_object, call):
+    bucket, key = locked_object
+    s3 = s3_client(await start_osprey())
+    direct = await in_thread(getattr(moto, call), Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    via = await in_thread(getattr(s3, call), Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    assert None not in _described(direct).values()  # moto knows every one of them, so each is a real check
+    assert _described(via) == _described(direct)
+    # Unasked, a HEAD has no checksum; boto3's GET asks by default (response_checksum_validation).
+    unasked = await in_thread(getattr(s3, call), Bucket=bucket, Key=key)
+    assert ("ChecksumSHA256" in unasked) == (call == "get_object") and unasked["StorageClass"] == "STANDARD_IA"
+
+
+async def test_restore_state_and_part_count_reach_the_client(start_osprey, moto, bucket):
+    s3 = s3_client(await start_osprey())
+    await in_thread(moto.put_object, Bucket=bucket, Key="cold.bin", Body=b"cold", StorageClass="GLACIER")
+    await in_thread(moto.restore_object, Bucket=bucket, Key="cold.bin", RestoreRequest={"Days": 1})
+    head = await in_thread(s3.head_object, Bucket=bucket, Key="cold.bin")
+    assert head["Restore"].startswith('ongoing-request="false"') and head["StorageClass"] == "GLACIER"
+    upload = await in_thread(moto.create_multipart_upload, Bucket=bucket, Key="parts.bin")
+    parts = [{"PartNumber": n, "ETag": (await in_thread(moto.upload_part, Bucket=bucket, Key="parts.bin",
+                                                        UploadId=upload["UploadId"], PartNumber=n, Body=body))["ETag"]}
+             for n, body in ((1, b"x" * 5 * MIB), (2, b"y"))]
+    await in_thread(moto.complete_multipart_upload, Bucket=bucket, Key="parts.bin", UploadId=upload["UploadId"],
+                    MultipartUpload={"Parts": parts})
+    assert (await in_thread(s3.head_object, Bucket=bucket, Key="parts.bin", PartNumber=1))["PartsCount"] == 2
+
+
+@pytest.mark.parametrize("auth", OSS_AUTHS)
+async def test_an_oss_read_carries_the_version_and_the_s3_descriptions(start_osprey, moto, locked_object, auth):
+    bucket, key = locked_object
+    oss = oss_bucket(await start_osprey(), auth, bucket)
+    direct = await in_thread(moto.head_object, Bucket=bucket, Key=key)
+    head = await in_thread(oss.head_object, key)
+    assert head.versionid == direct["VersionId"]
+    assert head.headers["x-amz-storage-class"] == "STANDARD_IA"
+    assert head.headers["x-amz-tagging-count"] == "2"
+
+
+async def test_boto3_validates_the_checksum_of_a_large_read_through_osprey(start_osprey, moto, bucket):
+    data = os.urandom(3 * MIB)  # relayed socket to socket: the bytes still match the stored checksum
+    await in_thread(moto.put_object, Bucket=bucket, Key="big.bin", Body=data, ChecksumAlgorithm="CRC32")
+    s3 = s3_client(await start_osprey())
+    got = await in_thread(s3.get_object, Bucket=bucket, Key="big.bin", ChecksumMode="ENABLED")
+    assert got["ChecksumCRC32"] == base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+    assert await in_thread(got["Body"].read) == data  # botocore checks the CRC32 as it reads to the end
+    assert got["ResponseMetadata"]["ChecksumAlgorithm"] == "crc32"
