@@ -358,3 +358,51 @@ async def test_boto3_validates_the_checksum_of_a_large_read_through_osprey(start
     assert got["ChecksumCRC32"] == base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
     assert await in_thread(got["Body"].read) == data  # botocore checks the CRC32 as it reads to the end
     assert got["ResponseMetadata"]["ChecksumAlgorithm"] == "crc32"
+
+
+# --- Expect: 100-continue ---------------------------------------------------------------------------------
+
+
+def _put_expecting(url: str, headers: dict[str, str], body: bytes) -> bytes:
+    parts = urlsplit(url)
+    request = _head("PUT", parts, {**headers, "Content-Length": str(len(body)), "Expect": "100-continue"})
+    return _exchange(parts.hostname, parts.port, request, then=body)
+
+
+def _wrongly_signed(method: str, url: str) -> dict[str, str]:
+    request = AWSRequest(method=method, url=url, headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    SigV4Auth(Credentials(CLIENT_KEY, "not-the-secret"), "s3", "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
+@pytest.mark.parametrize(("sign", "code"), [
+    pytest.param(lambda method, url: {}, b"AccessDenied", id="anonymous"),
+    pytest.param(_wrongly_signed, b"SignatureDoesNotMatch", id="bad-signature"),
+])
+async def test_a_refused_put_is_refused_before_100_continue(start_osprey, moto, bucket, sign, code):
+    url = f"{await start_osprey()}{bucket}/refused.txt"
+    answer = await in_thread(_put_expecting, url, sign("PUT", url), b"hello")
+    assert answer.startswith(b"HTTP/1.1 403"), answer[:200]  # no interim 100 came first
+    assert b"<Code>" + code + b"</Code>" in answer and b"100 Continue" not in answer
+    assert await in_thread(_keys, moto, bucket) == []
+
+
+async def test_a_signed_put_gets_100_continue_then_is_stored(start_osprey, moto, bucket):
+    url = f"{await start_osprey()}{bucket}/accepted.txt"
+    answer = await in_thread(_put_expecting, url, _signed("PUT", url), b"hello")
+    assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200"), answer[:200]
+    assert await in_thread(_stored, moto, bucket, "accepted.txt") == b"hello"
+
+
+async def test_an_upload_whose_framing_is_refused_never_gets_100_continue(start_osprey, bucket):
+    url = f"{await start_osprey()}{bucket}/a.txt"
+    headers = _signed("PUT", url, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", **{"x-amz-decoded-content-length": "five"})
+    answer = await in_thread(_put_expecting, url, headers, b"hello")
+    assert answer.startswith(b"HTTP/1.1 400") and b"<Code>InvalidArgument</Code>" in answer, answer[:300]
+
+
+async def test_an_unknown_expectation_fails(start_osprey, bucket):
+    parts = urlsplit(f"{await start_osprey()}{bucket}/a.txt")
+    request = _head("PUT", parts, {**_signed("PUT", parts.geturl()), "Content-Length": "5", "Expect": "teapot"})
+    answer = await in_thread(_exchange, parts.hostname, parts.port, request)
+    assert answer.startswith(b"HTTP/1.1 417")
