@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import boto3
 import oss2
 import pytest
-from botocore.auth import SigV4Auth
+from botocore.auth import S3SigV4QueryAuth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
@@ -406,3 +406,38 @@ async def test_an_unknown_expectation_fails(start_osprey, bucket):
     request = _head("PUT", parts, {**_signed("PUT", parts.geturl()), "Content-Length": "5", "Expect": "teapot"})
     answer = await in_thread(_exchange, parts.hostname, parts.port, request)
     assert answer.startswith(b"HTTP/1.1 417")
+
+
+# --- presigned lifetimes ----------------------------------------------------------------------------------
+
+
+def _presigned(url: str, expires: int) -> str:
+    """A SigV4 presigned GET of `url` (botocore's query signer), its lifetime whatever S3 would be sent."""
+    request = AWSRequest(method="GET", url=url)
+    S3SigV4QueryAuth(Credentials(CLIENT_KEY, CLIENT_SECRET), "s3", "us-east-1", expires=expires).add_auth(request)
+    return request.url
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request("GET", f"{parts.path}?{parts.query}")
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("expires", "status", "code", "words"), [
+    (0, 403, b"AccessDenied", b"Request has expired"),
+    (-7, 400, b"AuthorizationQueryParametersError", b"X-Amz-Expires must be non-negative"),
+    (604_801, 400, b"AuthorizationQueryParametersError", b"X-Amz-Expires must be less than a week"),
+])
+async def test_presigned_lifetimes_s3_refuses_are_refused_as_s3_does(start_osprey, moto, bucket, expires, status,
+                                                                    code, words):
+    await in_thread(moto.put_object, Bucket=bucket, Key="shared.txt", Body=b"shared")
+    url = f"{await start_osprey()}{bucket}/shared.txt"
+    got, body = await in_thread(_get, _presigned(url, expires))
+    assert got == status and b"<Code>" + code + b"</Code>" in body and words in body
+    assert await in_thread(_get, _presigned(url, 604_800)) == (200, b"shared")
