@@ -139,8 +139,10 @@ def _decoded_length(request: web.Request) -> int | None:
 
 
 def _checks(request: web.Request, identity: Identity | None) -> list[_Check]:
-    """The digests declared up front: a signed payload hash, Content-MD5, x-amz-checksum-* headers."""
+    """The digests declared up front: a signed payload hash, Content-MD5, x-amz-checksum-* headers (but on
+    CompleteMultipartUpload those describe the object, not the XML body: only the upstream can check them)."""
     checks = []
+    completes_upload = request.method == "POST" and "uploadId" in request.query
     if identity is not None and _HEX_SHA256.fullmatch(identity.content_sha256):
         checks.append(_Check("x-amz-content-sha256", hashlib.sha256(), identity.content_sha256,
                              bytes.hex, "XAmzContentSHA256Mismatch"))
@@ -151,8 +153,20 @@ def _checks(request: web.Request, identity: Identity | None) -> list[_Check]:
     for name, value in request.headers.items():
         name = name.lower()
         if name.startswith(CHECKSUM_PREFIX) and name[len(CHECKSUM_PREFIX):] in _CHECKSUMS:
-            checks.append(_checksum_check(name, value.strip()))
+            if completes_upload:
+                _check_object_checksum(name, value)
+            else:
+                checks.append(_checksum_check(name, value.strip()))
     return checks
+
+
+def _check_object_checksum(header: str, value: str) -> None:
+    """A whole object's checksum: its digest (FULL_OBJECT), or the digest of its parts' digests and `-<parts>`
+    (COMPOSITE). Its shape is all Osprey can check; the store compares it with what the parts hold."""
+    digest, dash, parts = value.strip().partition("-")
+    if dash and not parts.isdigit():
+        raise OssError(400, "InvalidRequest", f"The {header} you specified is not valid.")
+    _check_base64(header, digest, len(_CHECKSUMS[header[len(CHECKSUM_PREFIX):]]().digest()), "InvalidRequest")
 
 
 def _checksum_check(header: str, expected: str | None) -> _Check:

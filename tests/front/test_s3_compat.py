@@ -441,3 +441,52 @@ async def test_presigned_lifetimes_s3_refuses_are_refused_as_s3_does(start_ospre
     got, body = await in_thread(_get, _presigned(url, expires))
     assert got == status and b"<Code>" + code + b"</Code>" in body and words in body
     assert await in_thread(_get, _presigned(url, 604_800)) == (200, b"shared")
+
+
+# --- checksums on CompleteMultipartUpload -----------------------------------------------------------------
+
+
+def _b64_crc32(data: bytes) -> str:
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+async def _two_parts(s3, bucket: str, key: str, **create) -> tuple[str, list[dict], bytes]:
+    """An upload of two CRC32-checked parts through `s3`: (upload id, the parts for Complete, the object)."""
+    upload = (await in_thread(s3.create_multipart_upload, Bucket=bucket, Key=key, ChecksumAlgorithm="CRC32",
+                              **create))["UploadId"]
+    bodies, parts = [os.urandom(5 * MIB), os.urandom(1000)], []
+    for number, body in enumerate(bodies, 1):
+        part = await in_thread(s3.upload_part, Bucket=bucket, Key=key, UploadId=upload, PartNumber=number, Body=body,
+                               ChecksumAlgorithm="CRC32")
+        parts.append({"PartNumber": number, "ETag": part["ETag"], "ChecksumCRC32": part["ChecksumCRC32"]})
+    return upload, parts, b"".join(bodies)
+
+
+async def test_a_full_object_checksum_on_complete_is_the_object_s_not_the_xml_s(start_osprey, moto, bucket):
+    s3 = s3_client(await start_osprey())
+    upload, parts, data = await _two_parts(s3, bucket, "full.bin", ChecksumType="FULL_OBJECT")
+    await in_thread(s3.complete_multipart_upload, Bucket=bucket, Key="full.bin", UploadId=upload,
+                    MultipartUpload={"Parts": parts}, ChecksumType="FULL_OBJECT", ChecksumCRC32=_b64_crc32(data))
+    assert await in_thread(_stored, moto, bucket, "full.bin") == data
+
+
+async def test_a_composite_checksum_on_complete_is_left_to_the_store(start_osprey, moto, bucket):
+    s3 = s3_client(await start_osprey())
+    upload, parts, data = await _two_parts(s3, bucket, "composite.bin")
+    composite = base64.b64encode(zlib.crc32(b"".join(
+        base64.b64decode(part["ChecksumCRC32"]) for part in parts)).to_bytes(4, "big")).decode() + "-2"
+    await in_thread(s3.complete_multipart_upload, Bucket=bucket, Key="composite.bin", UploadId=upload,
+                    MultipartUpload={"Parts": parts}, ChecksumCRC32=composite)
+    assert await in_thread(_stored, moto, bucket, "composite.bin") == data
+
+
+@pytest.mark.parametrize("value", ["not base64!", "AAAA", "AAAAAA==-x"])
+async def test_a_malformed_checksum_on_complete_is_an_invalid_request(start_osprey, moto, bucket, value):
+    s3 = s3_client(await start_osprey())
+    upload, parts, _ = await _two_parts(s3, bucket, "bad.bin")
+    with pytest.raises(ClientError) as info:
+        await in_thread(s3.complete_multipart_upload, Bucket=bucket, Key="bad.bin", UploadId=upload,
+                        MultipartUpload={"Parts": parts}, ChecksumCRC32=value)
+    assert info.value.response["Error"]["Code"] == "InvalidRequest"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert await in_thread(_keys, moto, bucket) == []
