@@ -119,6 +119,12 @@ async def defer_continue(request: web.Request) -> None:
     request[_CONTINUE_OWED] = request.version == HttpVersion11
 
 
+def continue_owed(request: web.Request) -> bool:
+    """The client sent `Expect: 100-continue` and is still holding its body back: an answer now is final, and
+    must close the connection, whose next bytes may be that body or the next request."""
+    return request.get(_CONTINUE_OWED, False)
+
+
 async def _read(request: web.Request) -> AsyncIterator[bytes]:
     if request.get(_CONTINUE_OWED):
         request[_CONTINUE_OWED] = False

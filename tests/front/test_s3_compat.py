@@ -195,7 +195,7 @@ async def test_a_chunked_put_over_the_bound_is_entity_too_large(start_osprey, mo
 async def test_a_put_with_neither_length_nor_chunked_framing_is_refused(start_osprey, bucket):
     url = urlsplit(f"{await start_osprey()}{bucket}/none.bin")
     headers = _signed("PUT", url.geturl())
-    answer = await in_thread(_exchange, url.hostname, url.port, _head("PUT", url, headers))
+    answer, _ = await in_thread(_exchange, url.hostname, url.port, _head("PUT", url, headers))
     assert answer.startswith(b"HTTP/1.1 411") and b"<Code>MissingContentLength</Code>" in answer
 
 
@@ -204,21 +204,22 @@ def _head(method: str, url, headers: dict[str, str]) -> bytes:
     return f"{method} {url.path} HTTP/1.1\r\n{lines}\r\n".encode()
 
 
-def _exchange(host: str, port: int, request: bytes, then: bytes = b"") -> bytes:
-    """Send `request`, read the first answer; send `then` (a body) only if the first answer was an interim 100."""
+def _exchange(host: str, port: int, request: bytes, then: bytes = b"") -> tuple[bytes, bool]:
+    """Send `request`, read the first answer; send `then` (a body) only if the first answer was an interim 100.
+    Returns what came back and whether the server closed the connection after it (within 2 s)."""
     with socket.create_connection((host, port), timeout=10) as sock:
         sock.sendall(request)
         answer = _read_head(sock)
         if answer.startswith(b"HTTP/1.1 100") and then:
             sock.sendall(then)
             answer += _read_head(sock)
-        sock.settimeout(1)
+        sock.settimeout(2)
         try:
             while chunk := sock.recv(65_536):
                 answer += chunk
         except TimeoutError:
-            pass
-        return answer
+            return answer, False
+        return answer, True
 
 
 def _read_head(sock: socket.socket) -> bytes:
@@ -363,7 +364,7 @@ async def test_boto3_validates_the_checksum_of_a_large_read_through_osprey(start
 # --- Expect: 100-continue ---------------------------------------------------------------------------------
 
 
-def _put_expecting(url: str, headers: dict[str, str], body: bytes) -> bytes:
+def _put_expecting(url: str, headers: dict[str, str], body: bytes) -> tuple[bytes, bool]:
     parts = urlsplit(url)
     request = _head("PUT", parts, {**headers, "Content-Length": str(len(body)), "Expect": "100-continue"})
     return _exchange(parts.hostname, parts.port, request, then=body)
@@ -381,30 +382,35 @@ def _wrongly_signed(method: str, url: str) -> dict[str, str]:
 ])
 async def test_a_refused_put_is_refused_before_100_continue(start_osprey, moto, bucket, sign, code):
     url = f"{await start_osprey()}{bucket}/refused.txt"
-    answer = await in_thread(_put_expecting, url, sign("PUT", url), b"hello")
+    answer, _ = await in_thread(_put_expecting, url, sign("PUT", url), b"hello")
     assert answer.startswith(b"HTTP/1.1 403"), answer[:200]  # no interim 100 came first
     assert b"<Code>" + code + b"</Code>" in answer and b"100 Continue" not in answer
+    # The body never sent, the connection cannot carry another request: the answer says so (aiohttp then
+    # lingers a while for a body the client may send anyway, and closes).
+    assert b"\r\nConnection: close\r\n" in answer.partition(b"\r\n\r\n")[0] + b"\r\n"
     assert await in_thread(_keys, moto, bucket) == []
 
 
 async def test_a_signed_put_gets_100_continue_then_is_stored(start_osprey, moto, bucket):
     url = f"{await start_osprey()}{bucket}/accepted.txt"
-    answer = await in_thread(_put_expecting, url, _signed("PUT", url), b"hello")
+    answer, closed = await in_thread(_put_expecting, url, _signed("PUT", url), b"hello")
     assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200"), answer[:200]
+    assert b"Connection: close" not in answer and not closed  # the body came: the connection stays usable
     assert await in_thread(_stored, moto, bucket, "accepted.txt") == b"hello"
 
 
 async def test_an_upload_whose_framing_is_refused_never_gets_100_continue(start_osprey, bucket):
     url = f"{await start_osprey()}{bucket}/a.txt"
     headers = _signed("PUT", url, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", **{"x-amz-decoded-content-length": "five"})
-    answer = await in_thread(_put_expecting, url, headers, b"hello")
+    answer, _ = await in_thread(_put_expecting, url, headers, b"hello")
     assert answer.startswith(b"HTTP/1.1 400") and b"<Code>InvalidArgument</Code>" in answer, answer[:300]
+    assert b"\r\nConnection: close\r\n" in answer
 
 
 async def test_an_unknown_expectation_fails(start_osprey, bucket):
     parts = urlsplit(f"{await start_osprey()}{bucket}/a.txt")
     request = _head("PUT", parts, {**_signed("PUT", parts.geturl()), "Content-Length": "5", "Expect": "teapot"})
-    answer = await in_thread(_exchange, parts.hostname, parts.port, request)
+    answer, _ = await in_thread(_exchange, parts.hostname, parts.port, request)
     assert answer.startswith(b"HTTP/1.1 417")
 
 
