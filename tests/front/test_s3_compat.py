@@ -4,6 +4,7 @@ length, request ids, the headers of a read, `Expect: 100-continue`, presigned li
 import base64
 import datetime
 import hashlib
+import hmac
 import http.client
 import io
 import os
@@ -178,6 +179,40 @@ async def test_an_aws_chunked_body_without_its_decoded_length_is_spooled(start_o
     status, _, body = await in_thread(_chunked_put, url, framed, headers)
     assert status == 200, body
     assert await in_thread(_stored, moto, bucket, "framed.bin") == b"hello"
+
+
+def _signed_chunks(url: str, pieces: list[bytes], tamper: bool = False) -> tuple[dict[str, str], list[bytes]]:
+    """A STREAMING-AWS4-HMAC-SHA256-PAYLOAD upload of `pieces` with no x-amz-decoded-content-length: headers
+    signed by botocore, each chunk signed over the previous signature as SigV4 defines (derived here)."""
+    headers = _signed("PUT", url, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", **{"Content-Encoding": "aws-chunked"})
+    timestamp, previous = headers["X-Amz-Date"], headers["Authorization"].rpartition("Signature=")[2]
+    scope = f"{timestamp[:8]}/us-east-1/s3/aws4_request"
+    key = f"AWS4{CLIENT_SECRET}".encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    framed = []
+    for piece in [*pieces, b""]:
+        to_sign = (f"AWS4-HMAC-SHA256-PAYLOAD\n{timestamp}\n{scope}\n{previous}\n{hashlib.sha256(b'').hexdigest()}"
+                   f"\n{hashlib.sha256(piece).hexdigest()}")
+        previous = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        sent = piece[:-1] + b"?" if tamper and piece else piece
+        framed.append(b"%x;chunk-signature=%s\r\n%s\r\n" % (len(sent), previous.encode(), sent))
+    return headers, framed
+
+
+async def test_a_signed_aws_chunked_put_without_its_decoded_length_is_spooled(start_osprey, moto, bucket, spool):
+    url = f"{await start_osprey()}{bucket}/signed.bin"
+    pieces = [os.urandom(70_000), os.urandom(70_000), b"tail"]
+    headers, framed = _signed_chunks(url, pieces)
+    status, _, body = await in_thread(_chunked_put, url, framed, headers)
+    assert status == 200, body
+    assert await in_thread(_stored, moto, bucket, "signed.bin") == b"".join(pieces)
+    url = url.replace("signed.bin", "tampered.bin")
+    headers, framed = _signed_chunks(url, pieces, tamper=True)
+    status, _, body = await in_thread(_chunked_put, url, framed, headers)
+    assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body
+    assert await in_thread(_keys, moto, bucket) == ["signed.bin"]
+    assert list(spool.iterdir()) == []
 
 
 async def test_a_chunked_put_over_the_bound_is_entity_too_large(start_osprey, moto, bucket, spool):
