@@ -6,8 +6,8 @@ completes: the upload breaks off and nothing is stored, whichever backend is beh
 (`Transfer-Encoding: chunked`) is spooled, bounded by `server.max_chunked_upload_bytes`, and checked whole
 before the upstream sees a byte.
 
-`Expect: 100-continue` is answered only when the body is first read, so a request refused before that (its
-address, signature, policy, or the upstream's own answer) never has its body sent at all.
+`Expect: 100-continue` is answered only when the body is first read, so a request refused before that (by
+its address, signature, policy or framing) never has its body sent at all.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ async def defer_continue(request: web.Request) -> None:
     one leaves it to the first read of the body, after every check that can refuse the request."""
     expect = request.headers.get("Expect", "")
     if expect.lower() != "100-continue":
-        raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
+        raise web.HTTPExpectationFailed(text="Unknown Expect")  # not echoed: a refusal never repeats the request
     request[_CONTINUE_OWED] = request.version == HttpVersion11
 
 
