@@ -40,8 +40,9 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 
 from proxy import samples  # noqa: E402
+from proxy.grammar.chain import parse_process  # noqa: E402
+from proxy.grammar.oss import OSS  # noqa: E402
 from proxy.limits import Limits  # noqa: E402
-from proxy.process.grammar import parse_process  # noqa: E402
 from proxy.process.runner import run_chain  # noqa: E402
 
 BUCKET = "bench"
@@ -232,7 +233,7 @@ def miss_url(base: str, n: int) -> str:
 
 
 def _process_once(data: bytes, process: str) -> int:
-    chain = parse_process(f"{process}/quality,Q_90")  # the same work as the server's miss URLs
+    chain = parse_process(f"{process}/quality,Q_90", OSS)  # the same work as the server's miss URLs
     return len(run_chain(chain, data, "image/jpeg", Limits()).body)
 
 

@@ -37,7 +37,9 @@ def build_app(config: Config, upstream: Upstream | None = None) -> web.Applicati
     for path, handler in ((f"{RESERVED}/healthz", handlers.healthz), (f"{RESERVED}/readyz", handlers.readyz),
                           (METRICS_PATH, metrics_page)):
         app.router.add_route("*", path, served(handlers.reading_only(handler), metrics))
-    app.router.add_route("*", "/{tail:.*}", served(handlers.handle, metrics), expect_handler=defer_continue)
+    # Any path at all, newlines included: an object key may hold one.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", served(handlers.handle, metrics),
+                         expect_handler=defer_continue)
     return app
 
 

@@ -62,10 +62,13 @@ class ByteLRU(Generic[V]):
 
 class SingleFlight(Generic[V]):
     """Concurrent calls with the same key share one computation; its result or error reaches every
-    waiter. The computation runs as its own task, so a waiter that goes away cancels nothing."""
+    waiter. The computation runs as its own task, so a waiter that goes away cancels nothing while others
+    still wait; once the last one has gone (its client disconnected), the computation is cancelled too, so a
+    job nobody will read never takes a worker."""
 
     def __init__(self) -> None:
         self._flights: dict[Hashable, asyncio.Task[V]] = {}
+        self._waiting: dict[asyncio.Task[V], int] = {}
 
     async def run(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> tuple[V, bool]:
         """The value and whether this caller joined a computation already under way."""
@@ -75,7 +78,15 @@ class SingleFlight(Generic[V]):
             flight = asyncio.ensure_future(compute())
             self._flights[key] = flight
             flight.add_done_callback(lambda done: self._land(key, done))
-        return await asyncio.shield(flight), coalesced
+        self._waiting[flight] = self._waiting.get(flight, 0) + 1
+        try:
+            return await asyncio.shield(flight), coalesced
+        finally:
+            left = self._waiting.pop(flight) - 1
+            if left:
+                self._waiting[flight] = left
+            elif not flight.done():
+                flight.cancel()
 
     async def run_fresh(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> tuple[V, bool]:
         """`run`, but joining only a computation that starts after this call: one already under way may

@@ -126,9 +126,10 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _process(args: argparse.Namespace) -> int:
+    from proxy.grammar.chain import parse_process
+    from proxy.grammar.doc_source import with_key_type
+    from proxy.grammar.oss import OSS
     from proxy.limits import Limits
-    from proxy.process.doc.source import with_key_type
-    from proxy.process.grammar import parse_process
     from proxy.process.runner import max_source_bytes, needed_objects, run_chain
     from proxy.upstream.errors import source_too_large
 
@@ -136,7 +137,7 @@ def _process(args: argparse.Namespace) -> int:
     source = Path(args.input).read_bytes()
     media_type = mimetypes.guess_type(args.input)[0] or "application/octet-stream"
     try:
-        chain = with_key_type(parse_process(args.process, max_actions=limits.max_chain), args.input)
+        chain = with_key_type(parse_process(args.process, OSS, max_actions=limits.max_chain), args.input)
         if chain.style is not None:
             raise OssError(400, "InvalidArgument", "styles need a bucket; give the style's process string instead")
         if len(source) > max_source_bytes(chain, limits):

@@ -6,12 +6,14 @@ import dataclasses
 import os
 import re
 import tomllib
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from proxy.limits import MIN_WORKER_MEMORY, Limits
+from proxy.names import BUCKET_NAME_RULE, is_bucket_name
 
 
 class ConfigError(Exception):
@@ -112,7 +114,6 @@ _NON_NEGATIVE = {
     "limits.workers", "limits.worker_memory_bytes", "limits.heavy_workers", "server.port",
     "server.metrics_port", "server.drain_timeout_s",
 }
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _STYLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
 _DELIMITERS = set("-_/!")
 
@@ -123,18 +124,18 @@ def _fail(key: str, value: Any, allowed: str) -> ConfigError:
 
 def _coerce(key: str, value: Any, kind: Any) -> Any:
     """Convert one raw value (TOML or environment text) to the field's type, or fail with one line."""
-    if kind is bool or kind == "bool":
+    if kind is bool:
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             value = value.strip().lower() == "true"
         if not isinstance(value, bool):
             raise _fail(key, value, "true or false")
         return value
-    if kind is int or kind == "int":
+    if kind is int:
         if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
             raise _fail(key, value, "a whole number")
-    elif kind is float or kind == "float":
+    elif kind is float:
         if isinstance(value, str):
             try:
                 value = float(value)
@@ -143,7 +144,7 @@ def _coerce(key: str, value: Any, kind: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _fail(key, value, "a number")
         value = float(value)
-    elif kind == "tuple[str, ...]":
+    elif kind == tuple[str, ...]:
         items = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
         if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
             raise _fail(key, value, "a list of strings")
@@ -167,19 +168,19 @@ def _coerce(key: str, value: Any, kind: Any) -> Any:
 def _build(cls: type, section: str, raw: Any) -> Any:
     if not isinstance(raw, Mapping):
         raise _fail(section, raw, "a table")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kinds = typing.get_type_hints(cls)  # the fields' types as types (annotations here are text)
     values = {}
     for name, value in raw.items():
         key = f"{section}.{name}"
-        if name not in fields:
-            raise _fail(key, value, "no such key; known keys are " + ", ".join(fields))
-        values[name] = _coerce(key, value, fields[name].type)
+        if name not in kinds:
+            raise _fail(key, value, "no such key; known keys are " + ", ".join(kinds))
+        values[name] = _coerce(key, value, kinds[name])
     return cls(**values)
 
 
 def _build_bucket(name: str, raw: Any) -> BucketConfig:
-    if not _BUCKET_NAME.match(name):
-        raise _fail(f"buckets.{name}", name, "a bucket name of 3-63 lower-case letters, digits, '.', '-'")
+    if not is_bucket_name(name):
+        raise _fail(f"buckets.{name}", name, BUCKET_NAME_RULE)
     if not isinstance(raw, Mapping):
         raise _fail(f"buckets.{name}", raw, "a table")
     raw = dict(raw)
@@ -234,10 +235,11 @@ def _env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str,
 
 def _split_bucket_var(var: str, rest: str) -> tuple[str, str]:
     """`OSPREY_BUCKETS_MY_PHOTOS_ANONYMOUS` → ("my-photos", "anonymous"): bucket names have no `_`."""
-    for setting in ("style_delimiters", "anonymous", "styles", "auto_format", "protect_source"):
+    settings = [f.name for f in dataclasses.fields(BucketConfig)]
+    for setting in sorted(settings, key=len, reverse=True):  # the longest first: one may end another
         if rest.endswith("_" + setting):
             return rest[: -len(setting) - 1].replace("_", "-"), setting
-    raise _fail(var, "", "OSPREY_BUCKETS_<NAME>_<ANONYMOUS|STYLES|STYLE_DELIMITERS|AUTO_FORMAT|PROTECT_SOURCE>")
+    raise _fail(var, "", f"OSPREY_BUCKETS_<NAME>_<{'|'.join(s.upper() for s in settings)}>")
 
 
 def parse_config(raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Config:
@@ -270,8 +272,8 @@ def _check_consistency(config: Config) -> None:
     if metrics_port and (metrics_port > 65535 or metrics_port == config.server.port):
         raise _fail("server.metrics_port", metrics_port, "0 (off) or a port up to 65535 other than server.port")
     l2 = config.cache.l2_bucket
-    if l2 and not _BUCKET_NAME.match(l2):
-        raise _fail("cache.l2_bucket", l2, "a bucket name of 3-63 lower-case letters, digits, '.', '-' (or empty: off)")
+    if l2 and not is_bucket_name(l2):
+        raise _fail("cache.l2_bucket", l2, f"{BUCKET_NAME_RULE} (or empty: off)")
     if up.type == "s3" and not up.endpoint and not up.region:
         raise _fail("upstream.endpoint", up.endpoint, "an endpoint URL or a region for type 's3'")
     if up.endpoint and not re.match(r"^https?://[^/\s]+/?$", up.endpoint):
@@ -286,8 +288,8 @@ def _check_consistency(config: Config) -> None:
         raise _fail("limits.worker_memory_bytes", limits.worker_memory_bytes,
                     f"0 (no cap) or at least {MIN_WORKER_MEMORY}")
     single = config.server.single_bucket
-    if single and not _BUCKET_NAME.match(single):
-        raise _fail("server.single_bucket", single, "a bucket name of 3-63 lower-case letters, digits, '.', '-'")
+    if single and not is_bucket_name(single):
+        raise _fail("server.single_bucket", single, BUCKET_NAME_RULE)
     spool_dir = config.server.spool_dir
     if spool_dir and not os.path.isdir(spool_dir):
         raise _fail("server.spool_dir", spool_dir, "an existing directory (or empty: the system's temporary one)")

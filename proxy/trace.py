@@ -12,9 +12,10 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from proxy.grammar.chain import Chain
+from proxy.grammar.oss import OSS
 from proxy.metrics import OTHER, Metrics, format_label
-from proxy.process.grammar import Chain
-from proxy.process.registry import REGISTRY, Output
+from proxy.process.output import Output
 
 
 @dataclass(slots=True)
@@ -92,7 +93,7 @@ def count_processed(metrics: Metrics, chain: Chain, output: Output) -> None:
     """A chain that ran: one count per action, labelled with the output format; and its encode time."""
     fmt = format_label(output.media_type)
     for action in chain.actions():
-        if REGISTRY.get(action.category, action.name) is not None:  # registry names only: a closed set
+        if OSS.get(action.category, action.name) is not None:  # catalogued names only: a closed set
             metrics.process_operations.labels(action.category, action.name, fmt).inc()
     if output.encode_s is not None:
         observe_stage(metrics, "encode", output.encode_s)

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from proxy.errors import OssError
+from proxy.grammar.oss import OSS
 from proxy.metrics import LANES, Metrics
 from proxy.process import deadline
 from proxy.trace import observe_stage
@@ -48,8 +49,10 @@ def _warm_up(shared: str, memory_bytes: int, started: Connection) -> None:
         soft = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # pebble's handler waits for Python code to run
-    import proxy.process.catalog  # noqa: F401
+    from proxy.process import engines
     from proxy.process.doc import shared_pdfs
+
+    engines.warm_up()
 
     shared_pdfs.use(Path(shared))
     started.send_bytes(b"")  # a few bytes: atomic on a pipe that every worker writes to
@@ -116,7 +119,7 @@ class WorkerPool:
         # Workers fork from a server process that has imported the processing code once, so replacing a
         # terminated one costs milliseconds, not a second of imports on the cores the others need.
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["proxy.process.catalog"])
+        self._context.set_forkserver_preload(["proxy.process.runner", *OSS.engines()])
         self._started, self._starts = self._context.Pipe(duplex=False)  # each worker says when it is ready
         self._replacing: deque[_Replacing] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None

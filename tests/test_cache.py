@@ -86,6 +86,36 @@ async def test_a_cancelled_caller_cancels_nothing_for_the_others():
     assert await second == ("done", True)
 
 
+async def test_the_computation_is_cancelled_once_its_last_caller_has_gone():
+    flights: SingleFlight[str] = SingleFlight()
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def compute():
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "never"
+
+    callers = [asyncio.create_task(flights.run("k", compute)) for _ in range(2)]
+    await started.wait()
+    callers[0].cancel()
+    await asyncio.sleep(0.01)
+    assert not cancelled.is_set()  # one caller still waits
+    callers[1].cancel()
+    await asyncio.wait_for(cancelled.wait(), 1)
+    assert await flights.run("k", _value("next")) == ("next", False)  # the cancelled one is forgotten
+
+
+def _value(value: str):
+    async def compute() -> str:
+        return value
+
+    return compute
+
+
 async def test_run_fresh_never_joins_a_computation_that_began_before_the_call():
     flights: SingleFlight[int] = SingleFlight()
     gate = asyncio.Event()

@@ -125,3 +125,16 @@ def test_check_config_command_reports_ok_and_fails_with_exit_2(tmp_path, capsys)
     assert main(["check-config", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "upstream.type" in err
+
+
+def test_every_bucket_setting_can_come_from_the_environment():
+    import dataclasses
+
+    from proxy.config import BucketConfig
+
+    names = [f.name for f in dataclasses.fields(BucketConfig)]
+    with pytest.raises(ConfigError) as refused:
+        parse_config({}, {"OSPREY_BUCKETS_MY_PHOTOS_NOT_A_SETTING": "x"})
+    assert all(name.upper() in str(refused.value) for name in names)
+    config = parse_config({}, {"OSPREY_BUCKETS_MY_PHOTOS_PROTECT_SOURCE": "jpg, png"})
+    assert config.bucket("my-photos").protect_source == ("jpg", "png")

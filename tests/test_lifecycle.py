@@ -127,6 +127,14 @@ def start(tmp_path: Path) -> Iterator:
         server.stop()
 
 
+def _serve_with_metrics(tmp_path: Path, start, ports, limits: dict) -> tuple[Osprey, int]:
+    """A healthy `osprey serve` with `limits`, a metrics port and a 1 s drain; and that port."""
+    port, metrics_port = ports(), ports()
+    server = start(_config(tmp_path, port, limits=limits, metrics_port=metrics_port, drain_timeout_s=1), port)
+    server.wait_healthy()
+    return server, metrics_port
+
+
 def _until(condition, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -283,12 +291,9 @@ def test_a_job_past_the_timeout_answers_503_and_its_worker_is_replaced_not_left_
 def test_sigterm_does_not_wait_for_a_runaway_job_beyond_the_drain_timeout(
     tmp_path, data_root, start, unused_tcp_port_factory
 ):
-    port, metrics_port = unused_tcp_port_factory(), unused_tcp_port_factory()
-    server = start(_config(tmp_path, port, limits={"timeout_s": 120}, metrics_port=metrics_port,
-                           drain_timeout_s=1), port)
-    server.wait_healthy()
+    server, metrics_port = _serve_with_metrics(tmp_path, start, unused_tcp_port_factory, {"timeout_s": 120})
     workers = server.workers()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     conn.request("GET", f"{SLOW}/blur,r_50,s_50")  # some 20 s of blurs
     assert _until(lambda: server.sample(metrics_port, "osprey_workers_busy") == 1, 10)
     signalled = time.monotonic()
@@ -304,11 +309,9 @@ def test_sigterm_does_not_wait_for_a_runaway_job_beyond_the_drain_timeout(
 
 
 def test_thumbnails_keep_flowing_while_heavy_urls_hold_their_lane(tmp_path, data_root, start, unused_tcp_port_factory):
-    port, metrics_port = unused_tcp_port_factory(), unused_tcp_port_factory()
-    server = start(_config(tmp_path, port, limits={"workers": 2, "timeout_s": 60}, metrics_port=metrics_port,
-                           drain_timeout_s=1), port)
-    server.wait_healthy()
-    heavy = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(3)]
+    limits = {"workers": 2, "timeout_s": 60}
+    server, metrics_port = _serve_with_metrics(tmp_path, start, unused_tcp_port_factory, limits)
+    heavy = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(3)]
     for n, conn in enumerate(heavy):
         conn.request("GET", f"{SLOW}/blur,r_{50 - n},s_50")  # some 20 s each; one runs, two wait
     assert _until(lambda: server.sample(metrics_port, 'osprey_lane_queue_depth{lane="heavy"}') == 2, 10)
@@ -321,3 +324,21 @@ def test_thumbnails_keep_flowing_while_heavy_urls_hold_their_lane(tmp_path, data
     assert server.sample(metrics_port, 'osprey_lane_workers_busy{lane="heavy"}') == 1
     for conn in heavy:
         conn.close()
+
+
+def test_a_queued_job_whose_client_disconnects_is_dropped_before_it_takes_a_worker(
+    tmp_path, data_root, start, unused_tcp_port_factory
+):
+    server, metrics_port = _serve_with_metrics(tmp_path, start, unused_tcp_port_factory, {"timeout_s": 120})
+    running, leaving = (http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(2))
+    running.request("GET", f"{SLOW}/blur,r_50,s_50")  # some 20 s of blurs on the only worker
+    assert _until(lambda: server.sample(metrics_port, "osprey_workers_busy") == 1, 10)
+    leaving.request("GET", f"{SLOW}/blur,r_49,s_50")
+    queued = 'osprey_lane_queue_depth{lane="heavy"}'
+    assert _until(lambda: server.sample(metrics_port, queued) == 1, 10)
+    leaving.close()  # the client leaves before its job starts
+
+    assert _until(lambda: server.sample(metrics_port, queued) == 0, 5)
+    assert server.sample(metrics_port, "osprey_workers_busy") == 1  # the first job still runs
+    assert _until(lambda: any(line.get("status") == 499 for line in server.log_lines()), 5)
+    running.close()

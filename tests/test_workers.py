@@ -12,11 +12,12 @@ import pytest
 
 from proxy import samples
 from proxy.errors import OssError
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
 from proxy.metrics import Metrics
 from proxy.process import deadline
 from proxy.process.doc import shared_pdfs
-from proxy.process.grammar import parse_process
 from proxy.process.runner import run_chain
 from proxy.trace import Trace, tracing
 from proxy.workers import WorkerPool
@@ -202,7 +203,7 @@ async def test_heavy_jobs_never_hold_every_worker_and_queue_only_their_share():
 
 
 def test_a_chain_stops_between_steps_once_its_deadline_has_passed():
-    chain = parse_process("image/resize,w_10/rotate,90")
+    chain = parse_process("image/resize,w_10/rotate,90", OSS)
     source = samples.photo_jpeg(40, 20)
     try:
         deadline.start(time.time() - 1, 2)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -43,10 +43,7 @@ class SignedRequest:
 
     @cached_property
     def _headers(self) -> dict[str, str]:
-        joined: dict[str, list[str]] = {}
-        for name, value in self.headers.items():
-            joined.setdefault(name.lower(), []).append(value.strip())
-        return {name: ",".join(values) for name, values in joined.items()}
+        return joined_headers(self.headers.items())
 
     @cached_property
     def query(self) -> tuple[tuple[str, str], ...]:
@@ -95,3 +92,11 @@ class Identity:
     def covers(self, header: str) -> bool:
         """Whether the signature covers the header `header` (any case)."""
         return header.lower() not in self.unsigned_headers
+
+
+def joined_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Lower-cased names; a repeated header's values joined with "," as every signer does (and HTTP allows)."""
+    joined: dict[str, list[str]] = {}
+    for name, value in headers:
+        joined.setdefault(name.lower(), []).append(value.strip())
+    return {name: ",".join(values) for name, values in joined.items()}

@@ -11,10 +11,12 @@ from aiohttp.typedefs import Handler
 from proxy.auth import Identity
 from proxy.errors import OssError, bad_request
 from proxy.front.addressing import Address, resolve_address, split_style
+from proxy.front.dialect import oss_caller
+from proxy.front.jobs import Job, plan
 from proxy.front.negotiate import negotiable, negotiate
 from proxy.front.objects import head_object, refuse_unsigned_overrides, stream_object
 from proxy.front.observe import PROCESS_OBJECT, PROCESS_TASK
-from proxy.front.passthrough import AUTH_PARAMS, forward
+from proxy.front.passthrough import AUTH_PARAMS, forward, no_live_channels
 from proxy.front.policy import (
     authorize,
     authorize_chain,
@@ -25,13 +27,13 @@ from proxy.front.policy import (
     process_caller,
     refusals_explained,
 )
-from proxy.front.processing import Job, parse_request_chain, plan, process_object
+from proxy.front.processing import parse_request_chain, process_object
 from proxy.front.query import PROCESS, parse_query
 from proxy.front.readiness import READINESS
 from proxy.front.saveas import save_as
 from proxy.front.services import Services, services
 from proxy.trace import Trace, current_trace, timed
-from proxy.upstream.operations import operation
+from proxy.upstream.operations import LIST_LIVE_CHANNELS, operation, refuse_oss_features
 
 S3_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
 READS = frozenset({"GET", "HEAD"})
@@ -70,7 +72,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
             identity = identify(request, address, svc.credentials)
     if method in READS:
         refuse_unsigned_overrides(query, identity)  # before the memo: a remembered read never carries one
-    if address.key and method in READS and _plain_read(query):
+    refuse_oss_features(method, address.key, [*query, *(name.lower() for name in request.headers)],
+                        oss_caller(identity))
+    if address.key and method in READS and _plain_read(query, method):
         read = resolve_read(svc, method, address, identity, query, trace)
         if memo_key is not None:
             svc.anonymous_reads.remember(memo_key, read)
@@ -83,6 +87,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
     trace.operation = name
     authorize(identity, address.bucket, svc.config.bucket(address.bucket), name)
     authorize_headers(identity, request.headers)
+    if name == LIST_LIVE_CHANNELS:
+        return await no_live_channels(svc.upstream, address.bucket, query)
     return await forward(request, svc.upstream, address, identity, name)
 
 
@@ -139,9 +145,11 @@ async def serve_read(request: web.Request, svc: Services, read: Read) -> web.Str
     return await process_object(request, svc, job, read.query, vary_accept=read.negotiable)
 
 
-def _plain_read(query: Mapping[str, str]) -> bool:
-    """Reads that name no sub-resource take the streaming (or processing) path."""
-    return _OTHER_READS.isdisjoint(query)
+def _plain_read(query: Mapping[str, str], method: str) -> bool:
+    """Reads that name no sub-resource take the streaming (or processing) path; so does HEAD `?objectMeta`,
+    whose answer is a HEAD's, and whose missing bucket only that path tells from a missing key."""
+    others = _OTHER_READS.intersection(query)
+    return not others or (method == "HEAD" and others == {"objectMeta"})
 
 
 def reading_only(handler: Handler) -> Handler:

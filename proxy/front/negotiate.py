@@ -3,8 +3,8 @@ format the client's Accept header allows, and the response varies on Accept."""
 
 from __future__ import annotations
 
-from proxy.process.grammar import Chain, parse_process
-from proxy.process.registry import REGISTRY
+from proxy.grammar.chain import Chain, parse_process
+from proxy.grammar.oss import OSS
 
 
 def negotiable(chain: Chain, formats: tuple[str, ...]) -> bool:
@@ -12,7 +12,7 @@ def negotiable(chain: Chain, formats: tuple[str, ...]) -> bool:
     if not formats or not chain.steps or chain.steps[-1].category != "image":
         return False
     for action in chain.actions():
-        spec = REGISTRY.get(action.category, action.name)
+        spec = OSS.get(action.category, action.name)
         if action.name == "format" or (spec is not None and spec.standalone):
             return False
     return True
@@ -45,4 +45,4 @@ def negotiate(chain: Chain, accept: str, formats: tuple[str, ...]) -> Chain:
     if best is None:
         return chain
     actions = len(list(chain.actions()))
-    return parse_process(f"{chain.canonical()}/format,{best}", max_actions=actions + 1)
+    return parse_process(f"{chain.canonical()}/format,{best}", OSS, max_actions=actions + 1)

@@ -10,8 +10,8 @@ from multidict import CIMultiDict
 
 from proxy.auth import Identity
 from proxy.errors import OssError
+from proxy.front.dialect import oss_conditions, oss_etag, oss_object_headers, oss_signed
 from proxy.front.errors import stamp
-from proxy.front.flavour import client_headers
 from proxy.front.relay import can_relay, relay_body
 from proxy.httpdate import http_date
 from proxy.upstream.interface import Upstream
@@ -58,15 +58,17 @@ def conditions_from(request: web.Request, with_range: bool = True) -> Conditions
     )
 
 
-def object_headers(meta: ObjectMeta, query: Mapping[str, str] | None = None) -> CIMultiDict[str]:
-    """The upstream's validators, type, user metadata and the headers describing the object, in both S3 and
-    OSS spelling, then the overrides the query asks for."""
+def object_headers(meta: ObjectMeta, query: Mapping[str, str] | None = None, oss: bool = False) -> CIMultiDict[str]:
+    """The upstream's validators, type, user metadata and what it says about the object, in both S3 and OSS
+    spelling (`oss`: an OSS-signed read, whose ETag OSS writes in upper case), then the overrides the query
+    asks for."""
     headers = CIMultiDict({
         "Content-Type": meta.content_type,
-        "ETag": meta.etag,
+        "ETag": oss_etag(meta.etag) if oss else meta.etag,
         "Last-Modified": http_date(meta.last_modified),
         "Accept-Ranges": "bytes",
-        **client_headers(meta.headers),
+        **meta.headers,
+        **oss_object_headers(meta.headers, meta.etag),
     })
     for name, value in meta.metadata.items():
         headers[f"x-amz-meta-{name}"] = value
@@ -77,8 +79,10 @@ def object_headers(meta: ObjectMeta, query: Mapping[str, str] | None = None) -> 
 
 async def head_object(request: web.Request, upstream: Upstream, bucket: str, key: str,
                       query: Mapping[str, str]) -> web.Response:
-    meta = await upstream.head(bucket, key, conditions_from(request, with_range=False))
-    headers = object_headers(meta, query)
+    oss = _oss_signed(request)
+    conditions = conditions_from(request, with_range=False)
+    meta = await upstream.head(bucket, key, oss_conditions(conditions) if oss else conditions)
+    headers = object_headers(meta, query, oss)
     headers["Content-Length"] = str(meta.size)
     return web.Response(status=200, headers=headers)
 
@@ -87,9 +91,11 @@ async def stream_object(request: web.Request, upstream: Upstream, bucket: str, k
                         query: Mapping[str, str], relay_timeout: float | None = None) -> web.StreamResponse:
     """A plain GET: the upstream's answer streamed through, or relayed socket to socket when both ends
     allow it (`relay_timeout`: how long the upstream may stall mid-body)."""
-    stream = await upstream.get(bucket, key, conditions_from(request))
+    oss = _oss_signed(request)
+    conditions = conditions_from(request)
+    stream = await upstream.get(bucket, key, oss_conditions(conditions) if oss else conditions)
     try:
-        response = web.StreamResponse(status=stream.status, headers=object_headers(stream.meta, query))
+        response = web.StreamResponse(status=stream.status, headers=object_headers(stream.meta, query, oss))
         if stream.content_range:
             response.headers["Content-Range"] = stream.content_range
         response.content_length = stream.content_length
@@ -99,6 +105,10 @@ async def stream_object(request: web.Request, upstream: Upstream, bucket: str, k
         return await send_body(request, response, stream.body, f"{bucket}/{key}")
     finally:
         await stream.aclose()
+
+
+def _oss_signed(request: web.Request) -> bool:
+    return oss_signed(request.headers.get("Authorization", ""), request.rel_url.query)
 
 
 async def send_body(request: web.Request, response: web.StreamResponse, body: AsyncIterable[bytes],

@@ -14,10 +14,10 @@ from proxy.auth.errors import headers_not_signed
 from proxy.config import BucketConfig
 from proxy.errors import OssError, access_denied
 from proxy.front.addressing import Address
-from proxy.front.flavour import reaches_upstream
+from proxy.front.dialect import reaches_upstream
 from proxy.front.query import PROCESS
-from proxy.process.grammar import Chain
-from proxy.process.registry import REGISTRY
+from proxy.grammar.chain import Chain
+from proxy.grammar.oss import OSS
 
 log = logging.getLogger("osprey.auth")
 
@@ -46,7 +46,7 @@ def authorize_headers(identity: Identity | None, headers: Iterable[str]) -> None
     would reach the upstream (an `x-oss-*` one becomes `x-amz-*`): else a presigned PUT plus an unsigned
     `x-amz-copy-source` is a copy from any bucket Osprey's own credentials reach."""
     if identity is None:
-        return  # an anonymous caller's vendor headers are dropped (flavour.upstream_headers)
+        return  # an anonymous caller's vendor headers are dropped (dialect.upstream_headers)
     unsigned = {name.lower() for name in headers if reaches_upstream(name) and not identity.covers(name)}
     if unsigned:
         raise headers_not_signed(unsigned)
@@ -98,7 +98,7 @@ def authorize_chain(identity: Identity | None, chain: Chain) -> None:
     if identity is not None:
         return
     for action in chain.actions():
-        spec = REGISTRY.get(action.category, action.name)
+        spec = OSS.get(action.category, action.name)
         if spec is not None and spec.signed_only:
             raise access_denied(f"{action.category}/{action.name} needs a signed request; anonymous callers may "
                                 "only run image/ actions and video/snapshot.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 from aiohttp import web
@@ -13,15 +12,16 @@ from multidict import CIMultiDict
 
 from proxy.config import BucketConfig
 from proxy.errors import OssError
+from proxy.front.jobs import Job
 from proxy.front.objects import apply_overrides, conditions_from
 from proxy.front.ranged import reads_in_part, run_on_ranges
 from proxy.front.services import Rendition, Services
+from proxy.grammar.chain import Chain, parse_process
+from proxy.grammar.oss import OSS
 from proxy.httpdate import http_date
 from proxy.process.cost import job_cost
-from proxy.process.doc.source import with_key_type
-from proxy.process.grammar import Chain, parse_process
-from proxy.process.registry import Output
-from proxy.process.runner import max_source_bytes, needed_objects, run_chain
+from proxy.process.output import Output
+from proxy.process.runner import max_source_bytes, run_chain
 from proxy.trace import count_cache, count_processed, timed
 from proxy.upstream.conditional import Preconditions
 from proxy.upstream.errors import changed_while_read
@@ -35,33 +35,17 @@ def parse_request_chain(process: str, style: str | None, bucket: str, settings: 
     if style is None:
         if not process:
             raise OssError(400, "InvalidArgument", "x-oss-process is empty: give e.g. image/resize,w_100.")
-        chain = parse_process(process, max_actions=max_actions)
+        chain = parse_process(process, OSS, max_actions=max_actions)
         style = chain.style
         if style is None:
             return chain
     content = settings.styles.get(style)
     if content is None:
         raise OssError(404, "NoSuchStyle", f"The style {style!r} does not exist in bucket {bucket!r}.")
-    chain = parse_process(content, max_actions=max_actions)
+    chain = parse_process(content, OSS, max_actions=max_actions)
     if chain.style is not None:
         raise OssError(400, "InvalidArgument", f"The style {style!r} refers to another style.")
     return chain
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """A processed read, settled before any I/O: the chain (typed for documents) and the objects it reads."""
-
-    bucket: str
-    key: str
-    chain: Chain
-    extra_keys: tuple[str, ...]
-
-
-def plan(bucket: str, key: str, chain: Chain) -> Job:
-    """The job of running `chain` on the object; a 400 here costs no fetch."""
-    chain = with_key_type(chain, key)  # doc/ steps read the key's extension unless source_ names a type
-    return Job(bucket, key, chain, needed_objects(chain))
 
 
 @lru_cache(maxsize=4096)  # every hit derives it; a popular rendition derives the same one each time
@@ -138,7 +122,7 @@ async def render(svc: Services, job: Job, conditions: Conditions | None = None) 
     async def compute() -> Rendition:
         output = await svc.shared.get(bucket, key, etag) if svc.shared else None
         if output is None:
-            output = await process(svc, bucket, key, meta, chain, resources)
+            output = await process(svc, job, meta, resources)
             count_processed(svc.metrics, chain, output)
             if svc.shared is not None:
                 await svc.shared.put(bucket, key, etag, output)
@@ -151,15 +135,15 @@ async def render(svc: Services, job: Job, conditions: Conditions | None = None) 
     return rendition
 
 
-async def process(svc: Services, bucket: str, key: str, meta: ObjectMeta, chain: Chain,
-                  resources: dict[str, ObjectMeta]) -> Output:
-    """Fetch what `chain` reads (a large video by ranges, else the whole source) and run it in a worker."""
-    limits = svc.config.limits
+async def process(svc: Services, job: Job, meta: ObjectMeta, resources: dict[str, ObjectMeta]) -> Output:
+    """Fetch what the job's chain reads (a large video by ranges, else the whole source, as of `meta`) and run
+    it in a worker."""
+    bucket, key, chain, limits = job.bucket, job.key, job.chain, svc.config.limits
     extra = [read_source(svc, bucket, k, m, limits.max_source_bytes) for k, m in resources.items()]
-    if reads_in_part(svc, bucket, key, meta, chain):
+    if reads_in_part(svc, job, meta):
         with timed(svc.metrics, "fetch"):
             needed = dict(zip(resources, await asyncio.gather(*extra), strict=True))
-        output = await run_on_ranges(svc, bucket, key, meta, chain, needed)
+        output = await run_on_ranges(svc, job, meta, needed)
         if output is not None:
             return output
         with timed(svc.metrics, "fetch"):

@@ -8,8 +8,9 @@ from aiohttp import web
 from proxy.auth import Identity
 from proxy.errors import OssError
 from proxy.front.addressing import Address
+from proxy.front.jobs import plan
 from proxy.front.policy import authorize
-from proxy.front.processing import parse_request_chain, plan, render
+from proxy.front.processing import parse_request_chain, render
 from proxy.front.services import Services
 from proxy.front.uploads import request_body
 from proxy.process import jsonbody
@@ -32,7 +33,7 @@ async def save_as(request: web.Request, svc: Services, address: Address, identit
     await svc.upstream.put(target, order.key, rendition.output.body, rendition.output.media_type)
     answer = {"bucket": order.bucket or "", "fileSize": len(rendition.output.body), "object": order.key,
               "status": "OK"}
-    return web.Response(status=200, body=jsonbody.render(answer), headers={"Content-Type": jsonbody.MEDIA_TYPE})
+    return web.Response(status=200, body=jsonbody.dumps(answer), headers={"Content-Type": jsonbody.MEDIA_TYPE})
 
 
 async def _body(request: web.Request, identity: Identity | None) -> bytes:

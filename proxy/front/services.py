@@ -12,9 +12,9 @@ from cachetools import TTLCache
 
 from proxy.cache import BoundedMemo, ByteLRU, SingleFlight
 from proxy.config import Config
-from proxy.front.l2 import SharedCache
+from proxy.front.shared_cache import SharedCache
 from proxy.metrics import Metrics
-from proxy.process.registry import Output
+from proxy.process.output import Output
 from proxy.upstream.interface import Upstream
 from proxy.workers import WorkerPool
 

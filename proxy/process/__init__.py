@@ -1,4 +1,4 @@
-"""Pure processing: the x-oss-process grammar, the action registry and one folder per category.
+"""Pure processing: the engines of the catalogue's actions (`proxy.grammar`), one folder per category.
 
 Nothing here does I/O; bytes and parsed parameters go in, bytes and a media type come out.
 """

@@ -11,12 +11,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from proxy.process.registry import Output
+from proxy.process.output import Output
 
 MEDIA_TYPE = "application/json"  # image §1.3: most likely for image JSON [U]
 
 
-def render(fields: Mapping[str, Any]) -> bytes:
+def dumps(fields: Mapping[str, Any]) -> bytes:
     """`fields` in OSS's layout; values are any JSON-serialisable Python values."""
     entries = (f"{_dumps(key)}: {_dumps(value)}" for key, value in sorted(fields.items()))
     return ("{\n    " + ",\n    ".join(entries) + "}").encode("utf-8")
@@ -24,7 +24,7 @@ def render(fields: Mapping[str, Any]) -> bytes:
 
 def output(fields: Mapping[str, Any]) -> Output:
     """`fields` rendered as a JSON response body."""
-    return Output(render(fields), MEDIA_TYPE)
+    return Output(dumps(fields), MEDIA_TYPE)
 
 
 def _dumps(value: Any) -> str:

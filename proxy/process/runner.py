@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
+from types import MappingProxyType
 
-import proxy.process.catalog  # noqa: F401  (fills the registry in worker processes too)
 from proxy.errors import invalid_argument
+from proxy.grammar.catalogue import Catalogue
+from proxy.grammar.chain import Chain
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
 from proxy.process import deadline
-from proxy.process.grammar import Chain
+from proxy.process.doc import run_doc
+from proxy.process.image import run_image
+from proxy.process.media import run_media
 from proxy.process.media.sparse import NeedBytes, SparseSource
-from proxy.process.registry import NO_RESOURCES, REGISTRY, Output, Registry
+from proxy.process.output import NO_RESOURCES, Output, Runner
 
 # OSS allows three image watermarks on one image (image §4.3): the bound on objects fetched besides the source.
 MAX_NEEDED_OBJECTS = 3
@@ -18,9 +24,13 @@ MAX_NEEDED_OBJECTS = 3
 MEDIA_CATEGORIES = frozenset({"video", "audio"})
 # Categories whose first step may read part of the source (a SparseSource) through seeks.
 RANGED_CATEGORIES = frozenset({"video"})
+# The runner of each category's steps; each finds its actions' engines through the catalogue.
+RUNNERS: Mapping[str, Runner] = MappingProxyType({
+    "image": run_image, "doc": run_doc, "video": partial(run_media, "video"), "audio": partial(run_media, "audio"),
+})
 
 
-def needed_objects(chain: Chain, registry: Registry = REGISTRY) -> tuple[str, ...]:
+def needed_objects(chain: Chain, catalogue: Catalogue = OSS) -> tuple[str, ...]:
     """The other objects of the same bucket that `chain` reads, each once, in order of use.
 
     Raises a 400 when the chain names more than MAX_NEEDED_OBJECTS, before anything is fetched.
@@ -28,7 +38,7 @@ def needed_objects(chain: Chain, registry: Registry = REGISTRY) -> tuple[str, ..
     keys = [
         key
         for action in chain.actions()
-        if (spec := registry.get(action.category, action.name)) is not None and spec.needs is not None
+        if (spec := catalogue.get(action.category, action.name)) is not None and spec.needs is not None
         for key in spec.needs(action.args)
     ]
     if len(keys) > MAX_NEEDED_OBJECTS:
@@ -51,7 +61,7 @@ def reads_ranges(chain: Chain) -> bool:
 
 
 def run_chain(chain: Chain, source: bytes, media_type: str, limits: Limits,
-              resources: Mapping[str, bytes] = NO_RESOURCES, *, registry: Registry = REGISTRY) -> Output:
+              resources: Mapping[str, bytes] = NO_RESOURCES) -> Output:
     """Apply every step of `chain` to `source`; raises `OssError` on bad input or a limit.
 
     `resources` holds the objects `needed_objects(chain)` named that exist, by key.
@@ -59,7 +69,7 @@ def run_chain(chain: Chain, source: bytes, media_type: str, limits: Limits,
     output = Output(source, media_type)
     for step in chain.steps:
         deadline.check()  # a step may be long: none starts once the pool's deadline has passed
-        output = registry.runner(step.category)(output.body, step.actions, limits, resources)
+        output = RUNNERS[step.category](output.body, step.actions, limits, resources)
     return output
 
 

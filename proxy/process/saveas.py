@@ -6,17 +6,16 @@ it is accepted. Only `%XX` is decoded, never `+` (a raw standard-Base64 name may
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from proxy.errors import OssError, bad_request, invalid_argument, missing_argument
-from proxy.process.params import decode_b64
+from proxy.grammar.params import decode_b64
+from proxy.names import BUCKET_NAME_RULE, is_bucket_name
 
 FIELD = "x-oss-process"
 STEP = "sys/saveas"
 MAX_KEY_BYTES = 1023
-_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,8 @@ def parse_save_as(body: bytes) -> SaveAs:
         raise invalid_argument(f"The target key must be 1 to {MAX_KEY_BYTES} bytes without NUL.",
                                ArgumentName="o", ArgumentValue=params["o"])
     bucket = _decoded("b", params["b"]) if "b" in params else None
-    if bucket is not None and not _BUCKET_NAME.fullmatch(bucket):
-        raise OssError(400, "InvalidBucketName", f"The target bucket name {bucket!r} is not valid.")
+    if bucket is not None and not is_bucket_name(bucket):
+        raise OssError(400, "InvalidBucketName", f"The target bucket name {bucket!r} is not {BUCKET_NAME_RULE}.")
     return SaveAs(process, key, bucket)
 
 

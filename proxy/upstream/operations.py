@@ -6,14 +6,44 @@ to recognise answers it reshapes for OSS clients (object listings).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 
-# Query parameters that select nothing: a list's options, response overrides, SDK hints.
+from proxy.errors import OssError
+
+# Query parameters that select nothing: a list's options (objects' and uploads'), response overrides, SDK hints.
 LIST_PARAMS = frozenset({
     "prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token",
-    "start-after", "fetch-owner", "x-id",
+    "start-after", "fetch-owner", "x-id", "key-marker", "upload-id-marker", "max-uploads",
 })
 UNKNOWN = "Unknown"
+LIST_LIVE_CHANNELS = "ListLiveChannels"  # answered by Osprey itself: it has none
+
+# OSS features Osprey cannot carry out, by the sub-resource (or header) that asks for one: answered 501 naming
+# the feature, never forwarded, since S3 ignores a parameter it does not know and would list the bucket or
+# serve the object instead. The flag says S3 has a sub-resource of that name (in its own shape): an S3 caller's
+# call goes on to the upstream, an OSS caller's is refused.
+OSS_FEATURES: Mapping[str, tuple[str, bool]] = {
+    "append": ("appending to objects", False),
+    "symlink": ("symlinks", False),
+    "live": ("live channels", False),
+    "x-oss-traffic-limit": ("the traffic limit", False),
+    "style": ("the bucket styles API", False),
+    "referer": ("referer lists", False),
+    "worm": ("WORM retention", False),
+    "wormId": ("WORM retention", False),
+    "wormExtend": ("WORM retention", False),
+    "replicationLocation": ("replication", False),
+    "replicationProgress": ("replication", False),
+    "bucketInfo": ("bucket info", False),
+    "stat": ("bucket stat", False),
+    "accessPoint": ("access points", False),
+    "x-oss-async-process": ("async processing", False),
+    "requestPayment": ("request payment", True),
+    "replication": ("replication", True),
+    "inventory": ("inventory", True),
+    "restore": ("restoring archived objects", True),
+    "acl": ("ACLs", True),
+}
 
 
 def operation(method: str, bucket: str, key: str, params: Collection[str], copy_source: bool = False) -> str:
@@ -25,6 +55,18 @@ def operation(method: str, bucket: str, key: str, params: Collection[str], copy_
     if not key:
         return _bucket_operation(method, set(params) - LIST_PARAMS, "2" if "list-type" in params else "")
     return _object_operation(method, set(params) - {"x-id"}, copy_source)
+
+
+def refuse_oss_features(method: str, key: str, names: Iterable[str], oss_caller: bool) -> None:
+    """501 NotImplemented for a call that asks for an OSS feature Osprey lacks (`names`: its query parameters
+    and lower-cased headers); `oss_caller` says it was signed the OSS way. Listing a bucket's live channels is
+    no such call: Osprey answers it (there are none)."""
+    for name in names:
+        feature, s3_has_it = OSS_FEATURES.get(name, ("", False))
+        if name == "live" and method == "GET" and not key:
+            continue
+        if feature and (oss_caller or not s3_has_it):
+            raise OssError(501, "NotImplemented", f"Osprey does not implement {feature} (`{name}`).")
 
 
 def _bucket_operation(method: str, sub: set[str], list_type: str) -> str:
@@ -39,6 +81,8 @@ def _bucket_operation(method: str, sub: set[str], list_type: str) -> str:
         return "DeleteObjects"
     if sub == {"uploads"} and method == "GET":
         return "ListMultipartUploads"
+    if sub == {"live"} and method == "GET":
+        return LIST_LIVE_CHANNELS
     return UNKNOWN
 
 

@@ -1,5 +1,6 @@
 import io
 
+import boto3
 import pytest
 from PIL import Image
 
@@ -53,3 +54,32 @@ def make_client(aiohttp_client, local_root):
         return await aiohttp_client(build_app(config or local_config(local_root, **sections)))
 
     return make
+
+
+@pytest.fixture
+def moto(moto_server):
+    """boto3 straight on moto: what Osprey wrote is read back here, not through Osprey."""
+    return boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+
+
+@pytest.fixture
+def bucket(moto, bucket_name):
+    moto.create_bucket(Bucket=bucket_name)
+    return bucket_name
+
+
+def moto_config(moto_server):
+    """Osprey in front of moto, with the test credentials."""
+    return parse_config({
+        "upstream": {"type": "s3", "endpoint": moto_server, "access_key_id": "testing",
+                     "secret_access_key": "testing"},
+        "limits": {"workers": 1},
+        "credentials": [{"access_key_id": CLIENT_KEY, "secret_access_key": CLIENT_SECRET}],
+    }, environ={})
+
+
+@pytest.fixture
+async def osprey(aiohttp_server, moto_server, bucket):
+    """The endpoint URL of Osprey in front of moto."""
+    server = await aiohttp_server(build_app(moto_config(moto_server)))
+    return str(server.make_url("/"))

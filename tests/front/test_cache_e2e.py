@@ -51,10 +51,10 @@ async def _client(aiohttp_client, local_root, upstream_type=CountingUpstream, **
     computations = Counter()
     run = svc.pool.run
 
-    async def counted_run(fn, *args):
+    async def counted_run(fn, *args, **lane):
         computations["runs"] += 1
         await asyncio.sleep(0.05)  # hold the computation open so concurrent requests pile up behind it
-        return await run(fn, *args)
+        return await run(fn, *args, **lane)
 
     svc.pool.run = counted_run
     return client, upstream, computations

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from proxy.front.negotiate import negotiable, negotiate, pick_format
-from proxy.process.grammar import parse_process
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 
 URL = "/photos/red.jpg?x-oss-process=image/resize,w_100"
 
@@ -27,11 +28,11 @@ def test_pick_format_follows_operator_order_and_q_zero(accept, expected):
 
 def test_only_image_chains_without_format_are_negotiable():
     formats = ("webp",)
-    assert negotiable(parse_process("image/resize,w_1"), formats)
-    assert not negotiable(parse_process("image/resize,w_1/format,png"), formats)
-    assert not negotiable(parse_process("image/info"), formats)
-    assert not negotiable(parse_process("image/resize,w_1"), ())
-    chain = negotiate(parse_process("image/resize,w_1"), "image/webp", formats)
+    assert negotiable(parse_process("image/resize,w_1", OSS), formats)
+    assert not negotiable(parse_process("image/resize,w_1/format,png", OSS), formats)
+    assert not negotiable(parse_process("image/info", OSS), formats)
+    assert not negotiable(parse_process("image/resize,w_1", OSS), ())
+    chain = negotiate(parse_process("image/resize,w_1", OSS), "image/webp", formats)
     assert chain.canonical() == "image/resize,w_1/format,webp"
 
 

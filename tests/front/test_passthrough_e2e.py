@@ -7,7 +7,6 @@ import ipaddress
 import ssl
 
 import alibabacloud_oss_v2 as oss_v2
-import boto3
 import oss2
 import pytest
 import requests
@@ -21,42 +20,13 @@ from cryptography.x509.oid import NameOID
 from PIL import Image
 
 from proxy.app import build_app
-from proxy.config import parse_config
 
 from .clients import in_thread, oss_bucket, s3_client
-from .conftest import CLIENT_KEY, CLIENT_SECRET, jpeg_bytes
+from .conftest import CLIENT_KEY, CLIENT_SECRET, jpeg_bytes, moto_config
 
 MIB = 1024 * 1024
 OSS_AUTHS = [pytest.param(oss2.Auth(CLIENT_KEY, CLIENT_SECRET), id="oss-v1"),
              pytest.param(oss2.AuthV4(CLIENT_KEY, CLIENT_SECRET), id="oss-v4")]
-
-
-@pytest.fixture
-def moto(moto_server):
-    """boto3 straight on moto: what Osprey wrote is read back here, not through Osprey."""
-    return boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
-
-
-@pytest.fixture
-def bucket(moto, bucket_name):
-    moto.create_bucket(Bucket=bucket_name)
-    return bucket_name
-
-
-def _config(moto_server):
-    return parse_config({
-        "upstream": {"type": "s3", "endpoint": moto_server, "access_key_id": "testing",
-                     "secret_access_key": "testing"},
-        "limits": {"workers": 1},
-        "credentials": [{"access_key_id": CLIENT_KEY, "secret_access_key": CLIENT_SECRET}],
-    }, environ={})
-
-
-@pytest.fixture
-async def osprey(aiohttp_server, moto_server, bucket):
-    """The endpoint URL of Osprey in front of moto."""
-    server = await aiohttp_server(build_app(_config(moto_server)))
-    return str(server.make_url("/"))
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +55,7 @@ async def osprey_tls(aiohttp_server, moto_server, bucket, tls_files):
     cert, key = tls_files
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    server = await aiohttp_server(build_app(_config(moto_server)), ssl=context)
+    server = await aiohttp_server(build_app(moto_config(moto_server)), ssl=context)
     return str(server.make_url("/"))
 
 

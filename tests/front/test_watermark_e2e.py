@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from proxy.process.params import encode_b64
+from proxy.grammar.params import encode_b64
 
 from .xml import error_of
 

@@ -15,9 +15,10 @@ import av
 from PIL import Image
 
 from proxy.errors import OssError
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
-from proxy.process.registry import Output
+from proxy.process.output import Output
 from proxy.process.runner import run_chain
 
 FPS = 10
@@ -118,7 +119,7 @@ def _write_tone(muxer, stream, rate: int, channels: int, seconds: float) -> None
 
 
 def run(text: str, data: bytes, limits: Limits | None = None) -> Output:
-    return run_chain(parse_process(text), data, "application/octet-stream", limits or Limits())
+    return run_chain(parse_process(text, OSS), data, "application/octet-stream", limits or Limits())
 
 
 def error(text: str, data: bytes = b"", limits: Limits | None = None) -> OssError:

@@ -15,17 +15,16 @@ from aiohttp import web
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import proxy.process.catalog  # noqa: F401  (fills the registry)
 from proxy.app import build_app
 from proxy.errors import OssError
-from proxy.process.grammar import parse_process
-from proxy.process.registry import REGISTRY
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 
 from ..front.conftest import jpeg_bytes, local_config
 
-CATEGORIES = sorted(REGISTRY.categories())
-ACTIONS = sorted({a for c in CATEGORIES for a in REGISTRY.actions(c)})
-KEYS = sorted({p.key for c in CATEGORIES for a in REGISTRY.actions(c) for p in REGISTRY.get(c, a).params} - {""})
+CATEGORIES = sorted(OSS.categories())
+ACTIONS = sorted({a for c in CATEGORIES for a in OSS.actions(c)})
+KEYS = sorted({p.key for c in CATEGORIES for a in OSS.actions(c) for p in OSS.get(c, a).params} - {""})
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+"
 ALPHABET = B64 + ",/_"
 
@@ -55,8 +54,8 @@ def registered_chain(draw) -> str:
     category = draw(st.sampled_from([*CATEGORIES, "image", "image", "image"]))
     parts = [category]
     for _ in range(draw(st.integers(1, 3))):
-        name = draw(st.sampled_from(REGISTRY.actions(category)))
-        spec = REGISTRY.get(category, name)
+        name = draw(st.sampled_from(OSS.actions(category)))
+        spec = OSS.get(category, name)
         args = []
         chosen = (draw(st.lists(st.sampled_from(spec.params), min_size=1, max_size=3, unique_by=lambda p: p.key))
                   if spec.params else [])
@@ -76,23 +75,23 @@ WORDS = [*CATEGORIES, *ACTIONS, *KEYS, ",", "/", "_", "style"]
 tokens = st.lists(st.sampled_from(WORDS) | st.text(ALPHABET, max_size=4), max_size=12).map("".join)
 process_strings = registered_chain() | registered_chain() | structured | tokens
 
-PARSER_STATUSES = {400, 404, 501}  # 501: an action OSS has and Osprey does not run (registry.UNSUPPORTED)
+PARSER_STATUSES = {400, 404, 501}  # 501: an action OSS has and Osprey does not run (Catalogue.unsupported)
 
 
 @settings(max_examples=600, deadline=None, database=None)
 @given(process_strings)
 def test_parse_gives_a_stable_canonical_chain_or_a_client_error(text: str) -> None:
     try:
-        chain = parse_process(text)
+        chain = parse_process(text, OSS)
     except OssError as err:
         assert err.status in PARSER_STATUSES, (text, err.status, err.code, err.message)
         event(f"error {err.status}")
         return
     event("parsed")
     canonical = chain.canonical()
-    again = parse_process(canonical)
+    again = parse_process(canonical, OSS)
     assert again.canonical() == canonical
-    assert parse_process(again.canonical()) == again
+    assert parse_process(again.canonical(), OSS) == again
 
 
 # -- through the live app -------------------------------------------------------------------------------

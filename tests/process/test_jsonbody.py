@@ -2,22 +2,22 @@
 
 import json
 
-from proxy.process.jsonbody import MEDIA_TYPE, output, render
+from proxy.process.jsonbody import MEDIA_TYPE, dumps, output
 
 
 def test_jsonbody_matches_the_saveas_bytes_from_the_go_sdk_mock():
-    body = render({"status": "OK", "object": "dest.jpg", "fileSize": 3267, "bucket": ""})
+    body = dumps({"status": "OK", "object": "dest.jpg", "fileSize": 3267, "bucket": ""})
     assert body == b'{\n    "bucket": "",\n    "fileSize": 3267,\n    "object": "dest.jpg",\n    "status": "OK"}'
 
 
 def test_jsonbody_keeps_nested_values_on_one_line():
-    assert render({"B": {"value": "2"}, "A": {"value": "1"}}) == (
+    assert dumps({"B": {"value": "2"}, "A": {"value": "1"}}) == (
         b'{\n    "A": {"value": "1"},\n    "B": {"value": "2"}}'
     )
 
 
 def test_jsonbody_escapes_text_and_keeps_utf8():
-    body = render({"Software": 'say "hi"\n', "Artist": "张三"})
+    body = dumps({"Software": 'say "hi"\n', "Artist": "张三"})
     assert json.loads(body) == {"Software": 'say "hi"\n', "Artist": "张三"}
     assert "张三".encode() in body
 

@@ -1,16 +1,2 @@
-"""audio/* actions. Adding one is a module with `apply(data, args, limits) -> Output` and `SPEC`, plus
-one line in `ACTIONS`; `proxy.process.media` runs the step and opens the source."""
-
-from __future__ import annotations
-
-from functools import partial
-
-from proxy.process.audio import convert, info
-from proxy.process.media import run_media
-from proxy.process.registry import REGISTRY
-
-ACTIONS = (info.SPEC, convert.SPEC)
-
-for _action in ACTIONS:
-    REGISTRY.add(_action)
-REGISTRY.add_category("audio", partial(run_media, "audio"))
+"""audio/* actions. Adding one is a module here with `apply(data, args, limits) -> Output`, its spec in
+`proxy.grammar.audio` and its test; `proxy.process.media` runs the step and opens the source."""

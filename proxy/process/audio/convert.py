@@ -27,10 +27,7 @@ from av.container import InputContainer
 from proxy.errors import OssError, bad_request, invalid_argument
 from proxy.limits import Limits
 from proxy.process.media.source import CONTAINER_TIME_BASE, decoded, open_source, seconds
-from proxy.process.params import check_required, choice_param, int_param
-from proxy.process.registry import ActionSpec, Output
-
-MAX_MS = 999_999_999
+from proxy.process.output import Output
 
 
 @dataclass(frozen=True)
@@ -165,19 +162,3 @@ def _invalid(key: str, value: int | None, why: str) -> OssError:
     extra = {"ArgumentName": key} | ({} if value is None else {"ArgumentValue": str(value)})
     shown = f"{key}_{value}" if value is not None else f"{key}_"
     return invalid_argument(f"audio/convert,{shown}: {why}", **extra)
-
-
-SPEC = ActionSpec(
-    "audio", "convert",
-    (
-        choice_param("f", tuple(TARGETS)),
-        int_param("ab", 8_000, 640_000),
-        int_param("ar", 8_000, 192_000),
-        int_param("ac", 1, 8),
-        int_param("ss", 0, MAX_MS, default=0),
-        int_param("t", 1, MAX_MS),
-    ),
-    apply,
-    check=lambda values: check_required("audio/convert", values, ("f",), None),
-    signed_only=True,
-)

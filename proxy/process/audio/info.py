@@ -7,11 +7,8 @@ from typing import Any
 
 from proxy.limits import Limits
 from proxy.process.media.meta import detect_media_meta
-from proxy.process.registry import ActionSpec, Output
+from proxy.process.output import Output
 
 
 def apply(data: bytes, args: dict[str, Any], limits: Limits) -> Output:
     return detect_media_meta(data, limits)
-
-
-SPEC = ActionSpec("audio", "info", (), apply, standalone=True, signed_only=True)

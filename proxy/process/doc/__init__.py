@@ -3,7 +3,7 @@
 A doc step reads its source as the type `source_` names (the front fills it from the key's
 extension, see `source.py`). Office types go through LibreOffice (`office.py`), PDFs straight to
 PDFium (`pdf.py`). Each action module defines `apply(state: DocState, args, limits) -> DocState`
-and `SPEC`; the last action sets `state.render`, which the runner calls once at the end, so
+(its spec is in `proxy.grammar.doc`); the last action sets `state.finish`, which the runner calls once at the end, so
 `convert,target_jpg/snapshot,page_2` renders page 2 only. One step takes these shapes:
 `[convert/](convert | snapshot | preview[/watermark])` — an optional convert that selects pages,
 then what to produce.
@@ -18,14 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from proxy.errors import OssError
+from proxy.grammar.chain import Action
+from proxy.grammar.doc_source import CATEGORY, step_type
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.doc import convert, preview, snapshot, watermark
+from proxy.process import engines
 from proxy.process.doc.document import DocState
-from proxy.process.doc.source import CATEGORY, step_type
-from proxy.process.grammar import Action
-from proxy.process.registry import NO_RESOURCES, REGISTRY, Output
+from proxy.process.output import NO_RESOURCES, Output
 
-ACTIONS = (snapshot.SPEC, convert.SPEC, preview.SPEC, watermark.SPEC)
 _ENDS = (("convert",), ("snapshot",), ("preview",), ("preview", "watermark"))
 SHAPES = frozenset({*_ENDS, *(("convert", *end) for end in _ENDS[1:])})
 
@@ -36,11 +36,11 @@ def run_doc(data: bytes, actions: tuple[Action, ...], limits: Limits,
     check_shape(actions)
     state = DocState(data, step_type(actions))
     for action in actions:
-        spec = REGISTRY.get(CATEGORY, action.name)
-        assert spec is not None, f"the grammar lets only registered actions through, not {action.name}"
-        state = spec.apply(state, spec.resolve(action.args), limits)
-    assert state.render is not None, "every accepted shape ends with an action that sets render"
-    return state.render(state, limits)
+        spec = OSS.get(CATEGORY, action.name)
+        assert spec is not None, f"the grammar lets only catalogued actions through, not {action.name}"
+        state = engines.engine(spec).apply(state, spec.resolve(action.args), limits)
+    assert state.finish is not None, "every accepted shape ends with an action that sets finish"
+    return state.finish(state, limits)
 
 
 def check_shape(actions: tuple[Action, ...]) -> None:
@@ -52,8 +52,3 @@ def check_shape(actions: tuple[Action, ...]) -> None:
             f"{CATEGORY}/{'/'.join(names)} cannot be combined that way; a doc step is an optional convert "
             "followed by one of convert, snapshot, or preview (optionally then watermark).",
         )
-
-
-for _action in ACTIONS:
-    REGISTRY.add(_action)
-REGISTRY.add_category(CATEGORY, run_doc)

@@ -19,7 +19,7 @@ from cachetools import LRUCache
 from proxy.errors import invalid_argument
 from proxy.limits import MB, Limits
 from proxy.process.doc import office, pdf, shared_pdfs
-from proxy.process.registry import Output
+from proxy.process.output import Output
 
 CACHE_BYTES = 64 * MB
 _converted: LRUCache[tuple[str, str], bytes] = LRUCache(maxsize=CACHE_BYTES, getsizeof=len)
@@ -45,7 +45,7 @@ class DocState:
     source_type: str
     first: int = 1
     last: int | None = None
-    render: Callable[[DocState, Limits], Output] | None = None
+    finish: Callable[[DocState, Limits], Output] | None = None
     watermark: Watermark | None = None
 
 

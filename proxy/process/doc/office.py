@@ -37,9 +37,9 @@ from functools import cache
 from pathlib import Path
 
 from proxy.errors import OssError, bad_request, invalid_argument, not_implemented
+from proxy.grammar.doc_source import FAMILIES
 from proxy.limits import Limits
 from proxy.process.doc import external, sandbox
-from proxy.process.doc.source import FAMILIES
 
 log = logging.getLogger("osprey.doc")
 

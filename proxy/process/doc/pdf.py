@@ -1,4 +1,4 @@
-"""PDF pages with pypdfium2: open with limits, render one page to fit a box, extract text, cut out pages.
+"""PDF pages with pypdfium2: open with limits, rasterize one page to fit a box, extract text, cut out pages.
 
 Whatever PDFium fails on while the document is open (a page tree whose /Count lies, a page it cannot
 load) is a 400, as a PDF it cannot open is. PDFium is not thread-safe; each worker process runs one
@@ -63,7 +63,7 @@ def open_pdf(data: bytes, limits: Limits) -> Iterator[pdfium.PdfDocument]:
         document.close()
 
 
-def render(document: pdfium.PdfDocument, index: int, box: Box, dpi: int) -> Image.Image:
+def rasterize(document: pdfium.PdfDocument, index: int, box: Box, dpi: int) -> Image.Image:
     """Page `index` (0-based) as RGB at `dpi`, or smaller so that it fits inside `box`."""
     page = document[index]
     try:

@@ -33,10 +33,8 @@ from PIL import Image
 from proxy.limits import Limits
 from proxy.process.doc import pdf
 from proxy.process.doc.document import DocState, Watermark, opened
-from proxy.process.doc.source import SOURCE
 from proxy.process.image import fonts
-from proxy.process.params import int_param
-from proxy.process.registry import ActionSpec, Output
+from proxy.process.output import Output
 
 DPI = 150
 PIXEL_WIDTH = 1240  # an A4 page at 150 dpi; wider pages are rendered down to this width
@@ -66,18 +64,18 @@ NO_PRINT = "@media print{body{display:none}}\n"
 
 def apply(state: DocState, args: dict[str, Any], limits: Limits) -> DocState:
     """The step now ends with the HTML page; a following doc/watermark adds its mark."""
-    return replace(state, render=partial(
-        render_html, copy=bool(args["copy"]), print_=bool(args["print"]), export=bool(args["export"]),
+    return replace(state, finish=partial(
+        preview_page, copy=bool(args["copy"]), print_=bool(args["print"]), export=bool(args["export"]),
     ))
 
 
-def render_html(state: DocState, limits: Limits, *, copy: bool, print_: bool, export: bool) -> Output:
+def preview_page(state: DocState, limits: Limits, *, copy: bool, print_: bool, export: bool) -> Output:
     """The preview page of the selected pages, at most `limits.doc_preview_pages` of them."""
     sections = []
     with opened(state, limits) as document:
         shown = document.indices[: limits.doc_preview_pages]
         for number, index in enumerate(shown, 1):
-            image = pdf.render(document.pdf, index, (PIXEL_WIDTH, pdf.fit_pixels(limits)[1]), DPI)
+            image = pdf.rasterize(document.pdf, index, (PIXEL_WIDTH, pdf.fit_pixels(limits)[1]), DPI)
             runs = pdf.text_runs(document.pdf, index) if copy else []
             sections.append(_section(number, len(document.indices), image, runs, state.watermark is not None))
         total = len(document.indices)
@@ -133,16 +131,3 @@ def _mark_uri(mark: Watermark) -> str:
         f"{html.escape(mark.text)}</text></svg>"
     )
     return "data:image/svg+xml," + urllib.parse.quote(svg, safe="")
-
-
-SPEC = ActionSpec(
-    "doc", "preview",
-    (
-        SOURCE,
-        int_param("copy", 0, 1, default=1),
-        int_param("print", 0, 1, default=1),
-        int_param("export", 0, 1, default=1),
-    ),
-    apply,
-    signed_only=True,
-)

@@ -17,25 +17,22 @@ from PIL import Image
 from proxy.limits import Limits
 from proxy.process.doc import pdf
 from proxy.process.doc.document import DocState, opened
-from proxy.process.doc.source import SOURCE
-from proxy.process.params import choice_param, int_param
-from proxy.process.registry import ActionSpec, Output
+from proxy.process.output import Output
 
 DPI = 150
-MAX_PAGE = 2_000
 IMAGE_FORMATS = {"jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png")}
 JPEG_QUALITY = 90
 
 
 def apply(state: DocState, args: dict[str, Any], limits: Limits) -> DocState:
     """The step now ends with this page as an image (a `convert` before it may have selected pages)."""
-    return replace(state, render=partial(render_page, page=args["page"], target=args["target"]))
+    return replace(state, finish=partial(page_image, page=args["page"], target=args["target"]))
 
 
-def render_page(state: DocState, limits: Limits, *, page: int, target: str) -> Output:
+def page_image(state: DocState, limits: Limits, *, page: int, target: str) -> Output:
     """Selected page `page` (1-based) encoded as `target`."""
     with opened(state, limits) as document:
-        image = pdf.render(document.pdf, document.index(page), pdf.fit_pixels(limits), DPI)
+        image = pdf.rasterize(document.pdf, document.index(page), pdf.fit_pixels(limits), DPI)
     return encode(image, target)
 
 
@@ -46,15 +43,3 @@ def encode(image: Image.Image, target: str) -> Output:
     options = {"quality": JPEG_QUALITY} if encoder == "JPEG" else {}
     image.save(out, encoder, **options)
     return Output(out.getvalue(), media_type)
-
-
-SPEC = ActionSpec(
-    "doc", "snapshot",
-    (
-        choice_param("target", tuple(IMAGE_FORMATS), default="jpg"),
-        SOURCE,
-        int_param("page", 1, MAX_PAGE, default=1),
-    ),
-    apply,
-    signed_only=True,
-)

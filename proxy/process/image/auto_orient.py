@@ -18,10 +18,7 @@ from PIL import Image
 from proxy.limits import Limits
 from proxy.process.image.codec import DECODE_ERRORS
 from proxy.process.image.state import ImageState
-from proxy.process.params import check_required, int_param
-from proxy.process.registry import ActionSpec
 
-EC_AUTO_ORIENT = "0040-00000215"
 ORIENTATION = 0x0112
 # EXIF Orientation → the transpose that makes the stored pixels upright (as in ImageOps.exif_transpose).
 UPRIGHT = {
@@ -48,12 +45,3 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
         return replace(state, exif=None)
     upright = state if method is None else state.map_frames(lambda frame: frame.transpose(method))
     return replace(upright, exif=rewritten)
-
-
-SPEC = ActionSpec(
-    "image", "auto-orient",
-    (int_param("", 0, 1, EC_AUTO_ORIENT),),
-    apply,
-    check=lambda values: check_required("auto-orient", values, ("",), EC_AUTO_ORIENT),
-    single_value=True,
-)

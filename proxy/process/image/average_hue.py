@@ -19,7 +19,6 @@ from PIL import Image, ImageStat
 from proxy.limits import Limits
 from proxy.process import jsonbody
 from proxy.process.image.state import ImageState
-from proxy.process.registry import ActionSpec
 
 
 def mean_colour(frame: Image.Image) -> tuple[int, int, int]:
@@ -42,6 +41,3 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
 def _rounded(values: Any) -> tuple[int, int, int]:
     red, green, blue = (int(value + 0.5) for value in values)
     return red, green, blue
-
-
-SPEC = ActionSpec("image", "average-hue", (), apply)

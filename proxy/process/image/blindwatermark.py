@@ -30,14 +30,12 @@ import numpy as np
 from PIL import Image, ImageStat
 
 from proxy.errors import bad_request
+from proxy.grammar.params import decode_b64, invalid
 from proxy.limits import Limits
 from proxy.process.image import blindmark
 from proxy.process.image.codec import check_output
 from proxy.process.image.state import ImageState, Quality
-from proxy.process.params import Param, check_required, choice_param, decode_b64, encode_b64, int_param, invalid
-from proxy.process.registry import ActionSpec
 
-MAX_CHARACTERS = 256
 MIN_SIDE = 200
 MIN_DEVIATION = 2.0  # grey levels: below this an image is one flat tone
 
@@ -79,26 +77,3 @@ def _marked(frame: Image.Image, text: str, strength: str) -> Image.Image:
     if alpha:
         marked.putalpha(alpha)
     return marked
-
-
-def _content(value: str) -> str:
-    """`content_`: Base64 of 1 to 256 characters, kept as URL-safe Base64 for the canonical chain."""
-    text = decode_b64(value)
-    if not text:
-        raise invalid("blindwatermark", "content_ is empty.")
-    if len(text) > MAX_CHARACTERS:
-        raise invalid("blindwatermark", f"content_ has {len(text)} characters; at most {MAX_CHARACTERS} are allowed.")
-    return encode_b64(text)
-
-
-SPEC = ActionSpec(
-    "image", "blindwatermark",
-    (
-        Param("content", _content, f"URL-safe Base64 of 1 to {MAX_CHARACTERS} characters"),
-        choice_param("s", tuple(blindmark.STRENGTHS), default="low"),
-        int_param("q", 70, 100, default=90),
-    ),
-    apply,
-    check=lambda values: check_required("blindwatermark", values, ("content",), None),
-    signed_only=True,
-)

@@ -21,12 +21,8 @@ from proxy.process import jsonbody
 from proxy.process.image import blindmark
 from proxy.process.image.state import ImageState
 from proxy.process.image.vision import flat_frame
-from proxy.process.registry import ActionSpec
 
 
 def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
     text = blindmark.extract(np.asarray(flat_frame(state)))
     return replace(state, output=jsonbody.output({"Content": text or ""}))
-
-
-SPEC = ActionSpec("image", "blindwatermark-decode", (), apply, signed_only=True)

@@ -14,11 +14,8 @@ from typing import Any
 
 from PIL import Image, ImageFilter
 
-from proxy.errors import missing_argument
 from proxy.limits import Limits
 from proxy.process.image.state import ImageState
-from proxy.process.params import int_param
-from proxy.process.registry import ActionSpec
 
 _PREMULTIPLIED = {"RGBA": "RGBa", "LA": "La"}
 
@@ -40,17 +37,3 @@ def _blur(frame: Image.Image, blur: ImageFilter.Filter) -> Image.Image:
     if premultiplied is None:
         return frame.filter(blur)
     return frame.convert(premultiplied).filter(blur).convert(frame.mode)
-
-
-def _check(values: dict[str, Any]) -> None:
-    missing = [f"{key}_" for key in ("r", "s") if key not in values]
-    if missing:
-        raise missing_argument(f"blur needs both r_ and s_; {' and '.join(missing)} missing.")
-
-
-SPEC = ActionSpec(
-    "image", "blur",
-    (int_param("r", 1, 50), int_param("s", 1, 50)),
-    apply,
-    check=_check,
-)

@@ -11,10 +11,7 @@ from typing import Any
 from proxy.limits import Limits
 from proxy.process.image.state import ImageState
 from proxy.process.image.tone import Curve, apply_curve
-from proxy.process.params import check_required, int_param
-from proxy.process.registry import ActionSpec
 
-EC_BRIGHT = "0040-00000246"
 _STRENGTH = 125  # |v| / 125: at most 0.8 of the way to white or black
 
 
@@ -28,12 +25,3 @@ def curve(value: int) -> Curve:
 
 def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
     return apply_curve(state, curve(args[""]))
-
-
-SPEC = ActionSpec(
-    "image", "bright",
-    (int_param("", -100, 100, EC_BRIGHT),),
-    apply,
-    check=lambda values: check_required("bright", values, ("",), EC_BRIGHT),
-    single_value=True,
-)

@@ -20,10 +20,6 @@ from proxy.limits import Limits
 from proxy.process.image.crop import Box
 from proxy.process.image.mask import cut_out, rounded_mask
 from proxy.process.image.state import ImageState, Size
-from proxy.process.params import check_required, int_param
-from proxy.process.registry import ActionSpec
-
-MAX_RADIUS = 4096
 
 
 def circle_box(source: Size, radius: int) -> Box:
@@ -43,11 +39,3 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
 
 def _circle(frame: Image.Image, *, box: Box, mask: Image.Image) -> Image.Image:
     return cut_out(frame.crop(box), mask)
-
-
-SPEC = ActionSpec(
-    "image", "circle",
-    (int_param("r", 1, MAX_RADIUS),),
-    apply,
-    check=lambda values: check_required("circle", values, ("r",), None),
-)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pillow_heif
-from PIL import GifImagePlugin, Image, ImageCms, UnidentifiedImageError
+from PIL import GifImagePlugin, Image, ImageCms, TiffImagePlugin, UnidentifiedImageError
 
 from proxy.errors import OssError, image_too_large
 from proxy.limits import Limits
@@ -28,7 +28,7 @@ from proxy.process.image.gif_frames import count_frames
 from proxy.process.image.jpeg_scans import count_scans
 from proxy.process.image.quality import output_quality
 from proxy.process.image.state import HEADER_ONLY, ImageState, Size, SourceHeader, workable
-from proxy.process.registry import Output
+from proxy.process.output import Output
 
 pillow_heif.register_heif_opener()
 # Pillow's global bomb guard (≈ 179 M px) is stricter than OSS's 250 M px; `check_source` replaces it
@@ -274,7 +274,9 @@ def _exif(image: Image.Image) -> bytes | None:
     try:
         exif = image.getexif()
         raw = exif.tobytes() if exif else b""
-    except DECODE_ERRORS:  # e.g. a RATIONAL tag stored as text: Pillow reads it, then cannot write it
+    # e.g. a RATIONAL tag stored as text: Pillow reads it, then cannot write it (AttributeError when a
+    # text tag is retyped as a fraction)
+    except (*DECODE_ERRORS, AttributeError):
         return None
     return raw if 0 < len(raw) <= _MAX_EXIF_BYTES else None
 
@@ -288,14 +290,26 @@ def _load_frames(
         image.load()
         return (_normalize(image),), ()
     frames, durations, held = [], [], 0
-    for index in range(count):
-        image.seek(index)
-        image.load()  # WebP sets a frame's duration only once it is loaded
-        frame = image.copy() if image.mode == "P" else image.convert("RGBA")
-        held += budget.frame_bytes(frame)
-        budget.check_decoded(held, limits)
-        frames.append(frame)
-        durations.append(int(image.info.get("duration", 0)))
+    # A GIF frame may grow the canvas past the header's size, and seeking to it already allocates (the
+    # region the frame disposes of): Pillow's own guard, off elsewhere, refuses past twice max_pixels.
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    try:
+        for index in range(count):
+            image.seek(index)
+            check_source(image.size, count, limits)
+            image.load()  # WebP sets a frame's duration only once it is loaded
+            frame = image.copy() if image.mode == "P" else image.convert("RGBA")
+            held += budget.frame_bytes(frame)
+            budget.check_decoded(held, limits)
+            frames.append(frame)
+            durations.append(int(image.info.get("duration", 0)))
+    except Image.DecompressionBombError:
+        raise image_too_large(
+            f"A frame of the source image needs more than {limits.max_pixels} px (limits.max_pixels).",
+            EC_DECODE_TOO_LARGE,
+        ) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = None
     return tuple(frames), tuple(durations)
 
 
@@ -333,7 +347,8 @@ def _corrupt(fmt: str, exc: BaseException) -> OssError:
 
 def _encodable(frame: Image.Image, fmt: str) -> Image.Image:
     """JPG has no alpha: transparent areas become white (image §4.5); BMP cannot store LA; GIF's
-    transparency is all or nothing, so alpha is cut at half (else resampled edges grow halos)."""
+    transparency is all or nothing, so alpha is cut at half (else resampled edges grow halos);
+    an untouched TIFF source is copied, so its own (maybe damaged) tags are not written again."""
     if fmt == "jpg" and frame.mode in ("LA", "RGBA"):
         flat = Image.new(frame.mode[:-1], frame.size, "white")
         flat.paste(frame, mask=frame.getchannel("A"))
@@ -344,6 +359,8 @@ def _encodable(frame: Image.Image, fmt: str) -> Image.Image:
         return frame
     if fmt == "bmp" and frame.mode == "LA":
         return frame.convert("RGBA")
+    if fmt == "tiff" and isinstance(frame, TiffImagePlugin.TiffImageFile):
+        return frame.copy()
     return frame
 
 

@@ -25,7 +25,6 @@ from proxy.limits import Limits
 from proxy.process import jsonbody
 from proxy.process.image.state import ImageState
 from proxy.process.image.vision import boundary, flat_frame
-from proxy.process.registry import ActionSpec
 
 MAX_CODES = 5
 _LINEAR = frozenset(zxingcpp.barcode_formats_list(zxingcpp.BarcodeFormat.AllLinear))
@@ -52,6 +51,3 @@ def _code(result: zxingcpp.Barcode) -> dict[str, Any]:
 
 def _reading_order(code: dict[str, Any]) -> tuple[int, int]:
     return code["Boundary"]["Top"], code["Boundary"]["Left"]
-
-
-SPEC = ActionSpec("image", "codes", (), apply, signed_only=True)

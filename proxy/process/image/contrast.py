@@ -14,8 +14,6 @@ from typing import Any
 from proxy.limits import Limits
 from proxy.process.image.state import ImageState
 from proxy.process.image.tone import Curve, apply_curve
-from proxy.process.params import check_required, int_param
-from proxy.process.registry import ActionSpec
 
 _STRENGTH = 125
 _MID = 127.5
@@ -29,12 +27,3 @@ def curve(value: int) -> Curve:
 
 def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
     return apply_curve(state, curve(args[""]))
-
-
-SPEC = ActionSpec(
-    "image", "contrast",
-    (int_param("", -100, 100),),
-    apply,
-    check=lambda values: check_required("contrast", values, ("",), None),
-    single_value=True,
-)

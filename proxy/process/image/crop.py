@@ -16,14 +16,9 @@ from typing import Any
 
 from proxy.errors import bad_request
 from proxy.limits import Limits
-from proxy.process.image.gravity import GRAVITIES, anchor
+from proxy.process.image.gravity import anchor
 from proxy.process.image.state import ImageState, Size
-from proxy.process.params import choice_param, int_param
-from proxy.process.registry import ActionSpec
 
-EC_GRAVITY = "0040-00000209"
-# Sizes and offsets are checked against the image, not at parse time: any 9-digit value parses.
-NO_BOUND = 999_999_999
 OUT_OF_IMAGE = "Advance cut's position is out of image."
 
 Box = tuple[int, int, int, int]
@@ -53,16 +48,3 @@ def cut(state: ImageState, box: Box) -> ImageState:
 
 def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
     return cut(state, crop_box(state.size, args["w"], args["h"], args["x"], args["y"], args["g"]))
-
-
-SPEC = ActionSpec(
-    "image", "crop",
-    (
-        int_param("w", 0, NO_BOUND, default=0),
-        int_param("h", 0, NO_BOUND, default=0),
-        int_param("x", 0, NO_BOUND, default=0),
-        int_param("y", 0, NO_BOUND, default=0),
-        choice_param("g", GRAVITIES, EC_GRAVITY),
-    ),
-    apply,
-)

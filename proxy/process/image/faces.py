@@ -31,7 +31,6 @@ from proxy.limits import Limits
 from proxy.process import jsonbody
 from proxy.process.image.state import ImageState
 from proxy.process.image.vision import boundary, flat_frame
-from proxy.process.registry import ActionSpec
 
 CASCADE = Path(cv2.data.haarcascades) / "haarcascade_frontalface_alt2.xml"
 WORK_SIDE = 1024
@@ -77,6 +76,3 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
         for box, confidence in detect(grey)
     ]
     return replace(state, output=jsonbody.output({"Faces": faces}))
-
-
-SPEC = ActionSpec("image", "faces", (), apply, signed_only=True)

@@ -1,4 +1,4 @@
-"""The OSS watermark font names (image §4.3) mapped to open fonts from Debian packages, in one table.
+"""The faces of the OSS watermark fonts (the table is `proxy.grammar.fonts`), loaded and probed for glyphs.
 
 Each name maps to a face (a file and a family name inside it) that `scripts/setup.sh` installs.
 A character the face lacks is drawn with `FALLBACK` (WenQuanYi Zen Hei covers Latin and CJK), so
@@ -8,13 +8,13 @@ Layout is Pillow's basic engine, so output does not depend on whether libraqm is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import ImageFont
 
 from proxy.errors import OssError
+from proxy.grammar.fonts import FONTS
 
 FONT_ROOT = Path("/usr/share/fonts")
 # The highest face index a collection (.ttc) in the table has; Noto CJK files hold ten.
@@ -22,30 +22,6 @@ _MAX_FACES = 16
 # U+10FFFF is a noncharacter that no font maps, so it renders the font's missing-glyph shape.
 _NOT_A_CHARACTER = "\U0010ffff"
 _PROBE_SIZE = 32
-
-
-@dataclass(frozen=True)
-class Face:
-    """One font face: a file under FONT_ROOT, the family inside it, and the Debian package with it."""
-
-    path: str
-    family: str
-    package: str
-
-
-FONTS: dict[str, Face] = {
-    "wqy-zenhei": Face("truetype/wqy/wqy-zenhei.ttc", "WenQuanYi Zen Hei", "fonts-wqy-zenhei"),
-    "wqy-microhei": Face("truetype/wqy/wqy-microhei.ttc", "WenQuanYi Micro Hei", "fonts-wqy-microhei"),
-    "fangzhengshusong": Face("opentype/noto/NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC", "fonts-noto-cjk"),
-    "fangzhengkaiti": Face("truetype/arphic/ukai.ttc", "AR PL UKai CN", "fonts-arphic-ukai"),
-    "fangzhengheiti": Face("opentype/noto/NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", "fonts-noto-cjk"),
-    # Debian has no open FangSong with simplified characters; FangSong is a Song variant.
-    "fangzhengfangsong": Face("opentype/noto/NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC", "fonts-noto-cjk"),
-    "droidsansfallback": Face(
-        "truetype/droid/DroidSansFallbackFull.ttf", "Droid Sans Fallback", "fonts-droid-fallback",
-    ),
-}
-DEFAULT = "wqy-zenhei"
 FALLBACK = "wqy-zenhei"
 
 Run = tuple[str, ImageFont.FreeTypeFont]

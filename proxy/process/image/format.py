@@ -9,20 +9,6 @@ from typing import Any
 from proxy.errors import bad_request
 from proxy.limits import Limits
 from proxy.process.image.state import ImageState, encode_only
-from proxy.process.params import Param, check_required
-from proxy.process.registry import ActionSpec
-
-EC_FORMAT = "0040-00000206"
-FORMATS = ("jpg", "png", "webp", "bmp", "gif", "tiff", "heic", "avif")
-SYNONYMS = {"jpeg": "jpg"}
-
-
-def parse_format(text: str) -> str:
-    """A format name in any case; `jpeg` is normalised to `jpg` ([U]: accepted, image §4.5)."""
-    name = SYNONYMS.get(text.lower(), text.lower())
-    if name not in FORMATS:
-        raise ValueError(text)
-    return name
 
 
 def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
@@ -35,11 +21,4 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     return replace(state, target_format=target)
 
 
-SPEC = ActionSpec(
-    "image", "format",
-    (Param("", parse_format, "one of " + ", ".join(FORMATS), EC_FORMAT),),
-    apply,
-    check=lambda values: check_required("format", values, ("",), EC_FORMAT),
-    single_value=True,
-    hint=encode_only,
-)
+hint = encode_only  # the decode hint: what the runner may skip before decoding

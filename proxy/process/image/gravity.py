@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from proxy.process.image.state import Size
 
-GRAVITIES = ("nw", "north", "ne", "west", "center", "east", "sw", "south", "se")
 _COLUMN = {"nw": 0, "west": 0, "sw": 0, "north": 1, "center": 1, "south": 1, "ne": 2, "east": 2, "se": 2}
 _ROW = {"nw": 0, "north": 0, "ne": 0, "west": 1, "center": 1, "east": 1, "sw": 2, "south": 2, "se": 2}
 

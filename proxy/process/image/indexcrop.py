@@ -12,12 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from proxy.limits import Limits
-from proxy.process.image.crop import NO_BOUND, Box, cut
+from proxy.process.image.crop import Box, cut
 from proxy.process.image.state import ImageState, Size
-from proxy.process.params import check_required, int_param
-from proxy.process.registry import ActionSpec
-
-EC_INDEXCROP = "0040-00000224"
 
 
 def piece_box(source: Size, x: int | None, y: int | None, index: int) -> Box | None:
@@ -26,7 +22,7 @@ def piece_box(source: Size, x: int | None, y: int | None, index: int) -> Box | N
     if y is not None:
         top = index * y
         return (0, top, width, min(top + y, height)) if top < height else None
-    assert x is not None, "check_required lets only x or y through"
+    assert x is not None, "the grammar lets only x or y through (one_of)"
     left = index * x
     return (left, 0, min(left + x, width), height) if left < width else None
 
@@ -34,15 +30,3 @@ def piece_box(source: Size, x: int | None, y: int | None, index: int) -> Box | N
 def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
     box = piece_box(state.size, args["x"], args["y"], args["i"])
     return state if box is None else cut(state, box)
-
-
-SPEC = ActionSpec(
-    "image", "indexcrop",
-    (
-        int_param("x", 1, NO_BOUND, EC_INDEXCROP),
-        int_param("y", 1, NO_BOUND, EC_INDEXCROP),
-        int_param("i", 0, NO_BOUND, EC_INDEXCROP, default=0),
-    ),
-    apply,
-    check=lambda values: check_required("indexcrop", values, ("x", "y"), EC_INDEXCROP),
-)

@@ -25,7 +25,6 @@ from proxy.limits import Limits
 from proxy.process import jsonbody
 from proxy.process.image.codec import DECODE_ERRORS
 from proxy.process.image.state import ImageState, header_only
-from proxy.process.registry import ActionSpec
 
 # exiv2's names where Pillow's differ (Pillow's 0x9214 "SubjectLocation" is plainly wrong).
 _EXIV2_NAMES = {
@@ -126,4 +125,4 @@ def _degrees(parts: tuple[Rational, ...]) -> str:
     return text
 
 
-SPEC = ActionSpec("image", "info", (), apply, standalone=True, hint=header_only)
+hint = header_only  # the decode hint: what the runner may skip before decoding

@@ -7,8 +7,6 @@ from typing import Any
 
 from proxy.limits import Limits
 from proxy.process.image.state import ImageState, Quality, encode_only
-from proxy.process.params import check_required, int_param
-from proxy.process.registry import ActionSpec
 
 # No quality action: a JPEG source keeps its own (estimated) quality, so a resize does not inflate
 # the file; any other source is encoded at this quality ([U], image §4.4).
@@ -34,10 +32,4 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     return replace(state, quality=Quality(args["Q"] if absolute else args["q"], relative=not absolute))
 
 
-SPEC = ActionSpec(
-    "image", "quality",
-    (int_param("q", 1, 100), int_param("Q", 1, 100)),
-    apply,
-    check=lambda values: check_required("quality", values, ("q", "Q"), None),
-    hint=encode_only,
-)
+hint = encode_only  # the decode hint: what the runner may skip before decoding

@@ -23,20 +23,7 @@ from PIL import Image, ImageColor
 from proxy.limits import Limits
 from proxy.process.image.codec import check_output_frames
 from proxy.process.image.state import ImageState, Size
-from proxy.process.params import Param, check_required, choice_param, hex_color, int_param, invalid
-from proxy.process.registry import ActionSpec
 
-MODES = ("lfit", "mfit", "fill", "pad", "fixed")
-MAX_SIDE = 16_384
-EC_MODE = "0040-00000311"
-EC_W = "0040-00000312"
-EC_H = "0040-00000313"
-EC_L = "0040-00000314"
-EC_S = "0040-00000315"
-EC_P = "0040-00000317"
-EC_LIMIT = "0040-00000319"
-EC_BOTH_ZERO = "0040-00000321"
-EC_NOTHING = "0040-00000322"
 # Pillow first shrinks by an integer factor (`reduce`) to within 3x of the target, then applies
 # Lanczos: indistinguishable from a full Lanczos and much faster on large shrinks.
 REDUCING_GAP = 3.0
@@ -66,7 +53,7 @@ class Geometry:
         return cls(size, (0, 0, width, height), size)
 
 
-def plan(source: Size, args: Mapping[str, Any], *, enlarge: bool) -> Geometry:
+def geometry_of(source: Size, args: Mapping[str, Any], *, enlarge: bool) -> Geometry:
     """The geometry of `resize` with resolved `args` on a `source` of that size (image §4.1)."""
     mode, box = _mode_and_box(source, args)
     width, height = source
@@ -93,7 +80,7 @@ def plan(source: Size, args: Mapping[str, Any], *, enlarge: bool) -> Geometry:
 
 def needed_size(args: Mapping[str, Any], source: Size) -> Size:
     """The smallest full-image size this resize can start from without losing detail (draft hint)."""
-    geometry = plan(source, args, enlarge=args["limit"] == 0)
+    geometry = geometry_of(source, args, enlarge=args["limit"] == 0)
     x0, y0, x1, y1 = geometry.region
     return (
         math.ceil(source[0] * geometry.size[0] / (x1 - x0)),
@@ -106,11 +93,11 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
     if args["p"] is not None and state.animated:
         state = state.first_frame()
     enlarge = args["limit"] == 0 and state.source_format != "gif"  # GIF is never enlarged (image §3)
-    geometry = plan(state.size, args, enlarge=enlarge)
+    geometry = geometry_of(state.size, args, enlarge=enlarge)
     if geometry == Geometry.whole(state.size):
         return state
     check_output_frames(geometry.canvas, len(state.frames), limits)
-    return state.map_frames(partial(_render, geometry=geometry, logical=state.size, color=args["color"]))
+    return state.map_frames(partial(_resample, geometry=geometry, logical=state.size, color=args["color"]))
 
 
 def _mode_and_box(source: Size, args: Mapping[str, Any]) -> tuple[str, tuple[int | None, int | None]]:
@@ -159,7 +146,7 @@ def _div_half_up(numerator: int, denominator: int) -> int:
     return max(1, (2 * numerator + denominator) // (2 * denominator))
 
 
-def _render(frame: Image.Image, *, geometry: Geometry, logical: Size, color: str) -> Image.Image:
+def _resample(frame: Image.Image, *, geometry: Geometry, logical: Size, color: str) -> Image.Image:
     """Resample one frame; the region scales to the frame, which a JPEG draft decode may have shrunk."""
     fx, fy = frame.width / logical[0], frame.height / logical[1]
     x0, y0, x1, y1 = geometry.region
@@ -177,29 +164,4 @@ def _render(frame: Image.Image, *, geometry: Geometry, logical: Size, color: str
     return canvas
 
 
-def _check(values: dict[str, Any]) -> None:
-    check_required("resize", values, ("w", "h", "l", "s", "p"), EC_NOTHING)
-    if values.get("w") == 0 and values.get("h") == 0:
-        raise invalid("resize", "w_0,h_0 asks for an empty image.", EC_BOTH_ZERO)
-    for key, ec in (("w", EC_W), ("h", EC_H)):
-        if values.get(key) == 0:
-            raise invalid("resize", f"{key}_ must be an integer in [1, {MAX_SIDE}].", ec)
-
-
-SPEC = ActionSpec(
-    "image", "resize",
-    (
-        choice_param("m", MODES, EC_MODE, default="lfit"),
-        # w and h parse 0 so that `w_0,h_0` can answer with its own EC (321) in `_check`.
-        int_param("w", 0, MAX_SIDE, EC_W),
-        int_param("h", 0, MAX_SIDE, EC_H),
-        int_param("l", 1, MAX_SIDE, EC_L),
-        int_param("s", 1, MAX_SIDE, EC_S),
-        int_param("p", 1, 1000, EC_P),
-        int_param("limit", 0, 1, EC_LIMIT, default=1),
-        Param("color", hex_color, "six hex digits RRGGBB", default="FFFFFF"),
-    ),
-    apply,
-    check=_check,
-    hint=needed_size,
-)
+hint = needed_size  # the decode hint: what the runner may skip before decoding

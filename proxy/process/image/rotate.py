@@ -20,10 +20,7 @@ from PIL import Image
 from proxy.limits import Limits
 from proxy.process.image.codec import check_output
 from proxy.process.image.state import ImageState, Size
-from proxy.process.params import int_param
-from proxy.process.registry import ActionSpec
 
-EC_ROTATE = "0040-00000217"
 # Pillow's ROTATE_* turn counter-clockwise; OSS turns clockwise.
 RIGHT_ANGLES = {
     90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90,
@@ -67,11 +64,3 @@ def _turn(frame: Image.Image, *, angle: int, size: Size) -> Image.Image:
     return frame.transform(
         size, Image.Transform.AFFINE, matrix, Image.Resampling.BICUBIC, fillcolor=(0,) * len(frame.mode),
     )
-
-
-SPEC = ActionSpec(
-    "image", "rotate",
-    (int_param("", 0, 360, EC_ROTATE, default=0),),
-    apply,
-    single_value=True,
-)

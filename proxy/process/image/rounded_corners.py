@@ -18,11 +18,6 @@ from proxy.errors import not_implemented
 from proxy.limits import Limits
 from proxy.process.image.mask import cut_out, rounded_mask
 from proxy.process.image.state import ImageState, Size
-from proxy.process.params import check_required, int_param
-from proxy.process.registry import ActionSpec
-
-EC_RADIUS = "0040-00000237"
-MAX_RADIUS = 4096
 
 
 def corner_radius(size: Size, radius: int) -> float:
@@ -35,11 +30,3 @@ def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState
         raise not_implemented("rounded-corners cannot be applied to GIF images.")
     mask = rounded_mask(state.size, corner_radius(state.size, args["r"]))
     return state.map_frames(partial(cut_out, mask=mask))
-
-
-SPEC = ActionSpec(
-    "image", "rounded-corners",
-    (int_param("r", 1, MAX_RADIUS, EC_RADIUS),),
-    apply,
-    check=lambda values: check_required("rounded-corners", values, ("r",), EC_RADIUS),
-)

@@ -13,8 +13,6 @@ from PIL import Image, ImageFilter
 
 from proxy.limits import Limits
 from proxy.process.image.state import ImageState
-from proxy.process.params import check_required, int_param
-from proxy.process.registry import ActionSpec
 
 RADIUS = 1.0
 
@@ -30,12 +28,3 @@ def _colour_only(frame: Image.Image, mask: ImageFilter.Filter) -> Image.Image:
     sharpened = frame.convert(frame.mode[:-1]).filter(mask)
     sharpened.putalpha(frame.getchannel("A"))
     return sharpened
-
-
-SPEC = ActionSpec(
-    "image", "sharpen",
-    (int_param("", 50, 399),),
-    apply,
-    check=lambda values: check_required("sharpen", values, ("",), None),
-    single_value=True,
-)

@@ -9,7 +9,7 @@ from typing import Any
 from PIL import Image
 
 from proxy.process.image import budget
-from proxy.process.registry import Output
+from proxy.process.output import Output
 
 Size = tuple[int, int]
 # What a `hint` returns for an action that reads only the source header (info): no frame is decoded.

@@ -17,55 +17,21 @@ Decisions on the points OSS leaves open:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
 from PIL import Image, ImageChops
 
-from proxy.errors import OssError
-from proxy.limits import Limits
-from proxy.process.image import fonts
-from proxy.process.image.codec import check_output
-from proxy.process.image.gravity import GRAVITIES, anchor
-from proxy.process.image.state import ImageState, Size
-from proxy.process.image.watermark_image import MarkSource, load_mark, parse_mark
-from proxy.process.image.watermark_text import render_text
-from proxy.process.params import (
-    Param,
-    check_required,
-    choice_param,
+from proxy.grammar.params import (
     decode_b64,
-    encode_b64,
-    hex_color,
-    int_param,
-    invalid,
 )
-from proxy.process.registry import ActionSpec
+from proxy.limits import Limits
+from proxy.process.image.codec import check_output
+from proxy.process.image.gravity import anchor
+from proxy.process.image.state import ImageState, Size
+from proxy.process.image.watermark_image import load_mark
+from proxy.process.image.watermark_text import draw_text
 
-EC_TYPE_BASE64 = "0040-00000250"
-EC_TYPE_UNKNOWN = "0040-00000251"
-EC_COLOR = "0040-00000254"
-EC_SHADOW = "0040-00000255"
-EC_SIZE = "0040-00000256"
-EC_TEXT_BASE64 = "0040-00000257"
-EC_TEXT_EMPTY = "0040-00000258"
-EC_TEXT_LONG = "0040-00000259"
-EC_GRAVITY = "0040-00000260"
-EC_X = "0040-00000262"
-EC_T = "0040-00000263"
-EC_Y = "0040-00000264"
-EC_IMAGE = "0040-00000265"
-EC_VOFFSET = "0040-00000268"
-EC_ORDER = "0040-00000269"
-EC_INTERVAL = "0040-00000270"
-EC_ALIGN = "0040-00000271"
-EC_ROTATE = "0040-00000272"
-EC_FILL = "0040-00000274"
-EC_PAD = "0040-00000276"
-EC_NOTHING = "0040-00000278"
-MAX_TEXT = 64
-MAX_MARGIN = 4096
 MIDDLE_ROW = frozenset({"west", "center", "east"})
 
 
@@ -76,12 +42,6 @@ def position(gravity: str, image: Size, mark: Size, x: int, y: int, voffset: int
     if gravity in MIDDLE_ROW:
         top -= voffset
     return left + x, top + y
-
-
-def mark_keys(values: Mapping[str, Any]) -> tuple[str, ...]:
-    """The `needs` hook: an image watermark reads one more object of the bucket."""
-    source = values.get("image")
-    return (source.key,) if isinstance(source, MarkSource) else ()
 
 
 def apply(state: ImageState, args: dict[str, Any], limits: Limits) -> ImageState:
@@ -100,7 +60,7 @@ def _mark(state: ImageState, args: dict[str, Any], limits: Limits) -> Image.Imag
     if args["image"] is not None:
         parts.append(load_mark(args["image"], state.resources, state.size, limits))
     if args["text"] is not None:
-        parts.append(render_text(
+        parts.append(draw_text(
             decode_b64(args["text"]), decode_b64(args["type"]), args["size"], args["color"],
             args["shadow"], args["rotate"], limits,
         ))
@@ -167,55 +127,3 @@ def _stamp(frame: Image.Image, *, mark: Image.Image, origin: tuple[int, int], gr
     return out
 
 
-def _text(value: str) -> str:
-    """`text_`: Base64 of 1 to 64 characters, kept as URL-safe Base64 for the canonical chain."""
-    text = decode_b64(value)
-    if not text:
-        raise invalid("watermark", "text_ is empty.", EC_TEXT_EMPTY)
-    if len(text) > MAX_TEXT:
-        raise invalid("watermark", f"text_ has {len(text)} characters; at most {MAX_TEXT} are allowed.", EC_TEXT_LONG)
-    return encode_b64(text)
-
-
-def _font(value: str) -> str:
-    """`type_`: Base64 of one of OSS's font names."""
-    name = decode_b64(value)
-    if name not in fonts.FONTS:
-        raise OssError(
-            400, "InvalidArgument",
-            f"The font {name!r} is not supported; use one of " + ", ".join(fonts.FONTS) + ".",
-            EC_TYPE_UNKNOWN, {"ArgumentName": "type", "ArgumentValue": value},
-        )
-    return encode_b64(name)
-
-
-def _check(values: dict[str, Any]) -> None:
-    check_required("watermark", values, ("text", "image"), EC_NOTHING)
-
-
-SPEC = ActionSpec(
-    "image", "watermark",
-    (
-        Param("text", _text, f"URL-safe Base64 of 1 to {MAX_TEXT} characters", EC_TEXT_BASE64),
-        Param("type", _font, "URL-safe Base64 of a font name", EC_TYPE_BASE64, default=encode_b64(fonts.DEFAULT)),
-        Param("color", hex_color, "six hex digits RRGGBB", EC_COLOR, default="000000"),
-        int_param("size", 1, 1000, EC_SIZE, default=40),
-        int_param("shadow", 0, 100, EC_SHADOW, default=0),
-        int_param("rotate", 0, 360, EC_ROTATE, default=0),
-        Param("image", parse_mark, "URL-safe Base64 of an object key", EC_IMAGE),
-        int_param("t", 0, 100, EC_T, default=100),
-        choice_param("g", GRAVITIES, EC_GRAVITY, default="se"),
-        int_param("x", 0, MAX_MARGIN, EC_X, default=10),
-        int_param("y", 0, MAX_MARGIN, EC_Y, default=10),
-        int_param("voffset", -1000, 1000, EC_VOFFSET, default=0),
-        int_param("fill", 0, 1, EC_FILL, default=0),
-        int_param("padx", 0, MAX_MARGIN, EC_PAD, default=0),
-        int_param("pady", 0, MAX_MARGIN, EC_PAD, default=0),
-        int_param("order", 0, 1, EC_ORDER, default=0),
-        int_param("align", 0, 2, EC_ALIGN, default=0),  # top, middle, bottom
-        int_param("interval", 0, 1000, EC_INTERVAL, default=0),
-    ),
-    apply,
-    check=_check,
-    needs=mark_keys,
-)

@@ -21,7 +21,7 @@ from proxy.process.image.codec import check_output
 _SHADOW_OFFSET = 0.05
 
 
-def render_text(
+def draw_text(
     text: str, font_name: str, size: int, color: str, shadow: int, rotate: int, limits: Limits,
 ) -> Image.Image:
     """An RGBA image of `text`: colour `color` (RRGGBB) where inked, transparent elsewhere."""

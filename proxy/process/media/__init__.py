@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from proxy.errors import invalid_argument
+from proxy.grammar.chain import Action
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import Action
-from proxy.process.registry import NO_RESOURCES, REGISTRY, Output
+from proxy.process import engines
+from proxy.process.output import NO_RESOURCES, Output
 
 
 def run_media(category: str, data: bytes, actions: tuple[Action, ...], limits: Limits,
@@ -22,6 +24,6 @@ def run_media(category: str, data: bytes, actions: tuple[Action, ...], limits: L
         names = ", ".join(f"{category}/{action.name}" for action in actions)
         raise invalid_argument(f"{names}: a {category}/ step takes one action; start a new step for image actions.")
     action = actions[0]
-    spec = REGISTRY.get(category, action.name)
-    assert spec is not None, f"the grammar lets only registered actions through, not {action.name}"
-    return spec.apply(data, spec.resolve(action.args), limits)
+    spec = OSS.get(category, action.name)
+    assert spec is not None, f"the grammar lets only catalogued actions through, not {action.name}"
+    return engines.engine(spec).apply(data, spec.resolve(action.args), limits)

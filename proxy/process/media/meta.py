@@ -30,7 +30,7 @@ from proxy.errors import bad_request
 from proxy.limits import Limits
 from proxy.process import jsonbody
 from proxy.process.media.source import CONTAINER_TIME_BASE, open_source, seconds
-from proxy.process.registry import Output
+from proxy.process.output import Output
 
 MEDIA_TYPE = "application/json;charset=utf-8"
 # Container tags IMM reports, by FFmpeg's (lower-case) tag name.
@@ -62,7 +62,7 @@ def detect_media_meta(data: bytes, limits: Limits) -> Output:
     if videos and "Width" in videos[0]:
         fields |= {"VideoWidth": videos[0]["Width"], "VideoHeight": videos[0]["Height"]}
     fields |= {"VideoStreams": videos, "AudioStreams": audios, "Subtitles": subtitles}
-    return Output(jsonbody.render(fields), MEDIA_TYPE)
+    return Output(jsonbody.dumps(fields), MEDIA_TYPE)
 
 
 def first_frame_rotations(container: InputContainer, limits: Limits) -> dict[int, int]:

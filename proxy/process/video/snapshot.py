@@ -30,10 +30,8 @@ from proxy.process.image import budget
 from proxy.process.image.quality import DEFAULT_QUALITY
 from proxy.process.media.meta import clockwise
 from proxy.process.media.source import CONTAINER_TIME_BASE, decoded, open_source, seconds
-from proxy.process.params import choice_param, int_param
-from proxy.process.registry import ActionSpec, Output
+from proxy.process.output import Output
 
-MAX_MS = 999_999_999
 FORMATS = {"jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png")}
 # A decoded frame held three times at once: FFmpeg's YUV picture (1.5 bytes a pixel, 4:2:0), its
 # RGB24 conversion (3) and Pillow's RGB image (4).
@@ -140,17 +138,3 @@ def check_picture(width: int, height: int, limits: Limits) -> None:
             f"at most {limits.max_pixels} px (limits.max_side, limits.max_pixels).",
         )
     budget.check_decoded(width * height * _PICTURE_BYTES, limits, f"A {width}x{height} video frame")
-
-
-SPEC = ActionSpec(
-    "video", "snapshot",
-    (
-        int_param("t", 0, MAX_MS, default=0),
-        int_param("w", 0, MAX_MS, default=0),
-        int_param("h", 0, MAX_MS, default=0),
-        choice_param("m", ("fast",)),
-        choice_param("f", tuple(FORMATS), default="jpg"),
-        choice_param("ar", ("auto",)),
-    ),
-    apply,
-)

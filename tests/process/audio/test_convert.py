@@ -3,9 +3,9 @@ refusal a 400 naming its parameter."""
 
 import pytest
 
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
-from proxy.process.registry import REGISTRY
 
 from ..mediafiles import decoded_audio, error, run, video
 
@@ -83,11 +83,11 @@ def test_convert_defaults_to_a_rate_the_format_takes(mp3):
 
 
 def test_convert_is_signed_only():
-    assert REGISTRY.get("audio", "convert").signed_only
+    assert OSS.get("audio", "convert").signed_only
 
 
 def test_convert_canonical_form():
-    chain = parse_process("audio/convert,t_1000,f_mp3,ss_0,ab_128000")
+    chain = parse_process("audio/convert,t_1000,f_mp3,ss_0,ab_128000", OSS)
     assert chain.canonical() == "audio/convert,ab_128000,f_mp3,t_1000"
 
 

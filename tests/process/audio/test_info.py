@@ -2,7 +2,7 @@
 
 import pytest
 
-from proxy.process.registry import REGISTRY
+from proxy.grammar.oss import OSS
 
 from ..mediafiles import error, json_of, tone
 
@@ -36,7 +36,7 @@ def test_info_of_an_mp3(mp3):
 
 
 def test_info_is_signed_only_and_standalone():
-    spec = REGISTRY.get("audio", "info")
+    spec = OSS.get("audio", "info")
     assert spec.signed_only and spec.standalone
 
 

@@ -21,10 +21,11 @@ import pytest
 from PIL import Image
 
 from proxy.errors import OssError
+from proxy.grammar.chain import parse_process
+from proxy.grammar.doc_source import with_key_type
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.doc.source import with_key_type
-from proxy.process.grammar import parse_process
-from proxy.process.registry import Output
+from proxy.process.output import Output
 from proxy.process.runner import run_chain
 
 COLOURS = ((255, 0, 0), (0, 0, 255), (0, 160, 0))  # page 1 red, page 2 blue, page 3 green
@@ -98,7 +99,7 @@ needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="Libr
 
 def run_doc(text: str, data: bytes, key: str = "document", limits: Limits | None = None) -> Output:
     """Parse `text`, bind the key's extension as the front does, and run the chain."""
-    chain = with_key_type(parse_process(text), key)
+    chain = with_key_type(parse_process(text, OSS), key)
     return run_chain(chain, data, "application/octet-stream", limits or Limits())
 
 

@@ -4,8 +4,10 @@ import pypdfium2 as pdfium
 import pytest
 
 from proxy.errors import OssError
-from proxy.process.doc.convert import page_range, parse_pages
-from proxy.process.grammar import parse_process
+from proxy.grammar.chain import parse_process
+from proxy.grammar.doc import parse_pages
+from proxy.grammar.oss import OSS
+from proxy.process.doc.convert import page_range
 
 from .conftest import COLOURS, decoded, near, needs_soffice
 
@@ -62,7 +64,7 @@ def test_convert_pages_then_snapshot_counts_within_the_selection(run, fails, col
 
 def test_convert_needs_a_target():
     with pytest.raises(OssError) as info:
-        parse_process("doc/convert,source_docx")
+        parse_process("doc/convert,source_docx", OSS)
     assert info.value.code == "MissingArgument"
 
 

@@ -7,8 +7,8 @@ import urllib.parse
 
 from PIL import Image
 
+from proxy.grammar.params import encode_b64
 from proxy.limits import Limits
-from proxy.process.params import encode_b64
 
 from .conftest import COLOURS, near, needs_soffice
 

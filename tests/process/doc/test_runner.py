@@ -3,9 +3,10 @@
 import pytest
 
 from proxy.errors import OssError
-from proxy.process.doc import ACTIONS
-from proxy.process.grammar import parse_process
-from proxy.process.params import encode_b64
+from proxy.grammar.chain import parse_process
+from proxy.grammar.doc import DOC
+from proxy.grammar.oss import OSS
+from proxy.grammar.params import encode_b64
 
 from .conftest import COLOURS, decoded, near
 
@@ -23,12 +24,12 @@ def test_other_shapes_are_refused(fails, colour_pdf, chain):
 
 
 def test_every_doc_action_is_signed_only():
-    assert all(spec.signed_only for spec in ACTIONS)
+    assert all(spec.signed_only for spec in DOC)
 
 
 def test_doc_edit_is_not_implemented():
     with pytest.raises(OssError) as info:
-        parse_process("doc/edit")
+        parse_process("doc/edit", OSS)
     assert info.value.code == "NotImplemented"
 
 

@@ -3,8 +3,9 @@
 import pytest
 
 from proxy.errors import OssError
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
 
 from .conftest import COLOURS, decoded, near, needs_soffice
 
@@ -44,17 +45,17 @@ def test_snapshot_past_the_last_page_names_the_page_count(fails, colour_pdf):
 @pytest.mark.parametrize("value", ["0", "2001", "x", "-1"])
 def test_snapshot_page_is_1_to_2000(value):
     with pytest.raises(OssError) as info:
-        parse_process(f"doc/snapshot,page_{value}")
+        parse_process(f"doc/snapshot,page_{value}", OSS)
     assert info.value.code == "InvalidArgument"
 
 
 def test_snapshot_rejects_other_image_formats():
     with pytest.raises(OssError):
-        parse_process("doc/snapshot,target_webp")
+        parse_process("doc/snapshot,target_webp", OSS)
 
 
 def test_snapshot_then_image_resize_is_two_category_steps(run, colour_pdf):
-    chain = parse_process("doc/snapshot,page_2/image/resize,w_100")
+    chain = parse_process("doc/snapshot,page_2/image/resize,w_100", OSS)
     assert [step.category for step in chain.steps] == ["doc", "image"]
     output = run("doc/snapshot,page_2/image/resize,w_100", colour_pdf, "report.pdf")
     image = decoded(output)

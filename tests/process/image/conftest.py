@@ -8,9 +8,10 @@ import pytest
 from PIL import Image
 
 from proxy.errors import OssError
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
-from proxy.process.registry import Output
+from proxy.process.output import Output
 from proxy.process.runner import run_chain
 
 # The OSS SDKs' 400x267 sample photo, kept in the repository (tests/fixtures/README.md).
@@ -28,7 +29,7 @@ def encoded(image: Image.Image, fmt: str, **options) -> bytes:
 
 
 def run_process(text: str, data: bytes, limits: Limits | None = None) -> Output:
-    return run_chain(parse_process(text), data, "application/octet-stream", limits or Limits())
+    return run_chain(parse_process(text, OSS), data, "application/octet-stream", limits or Limits())
 
 
 def opened(output: Output) -> Image.Image:

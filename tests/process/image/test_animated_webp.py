@@ -5,8 +5,9 @@ import io
 import pytest
 from PIL import Image
 
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
 from proxy.process.runner import run_chain
 
 DURATIONS = [50, 60, 70, 80, 90, 100]
@@ -35,7 +36,7 @@ def frames_of(body: bytes) -> list[tuple[int, tuple[int, int, int]]]:
      ("image/watermark,text_SGk,g_se", (100, 80))],
 )
 def test_animation_and_timing_survive(process, size):
-    output = run_chain(parse_process(process), animated_webp(), "image/webp", Limits())
+    output = run_chain(parse_process(process, OSS), animated_webp(), "image/webp", Limits())
     assert output.media_type == "image/webp"
     assert Image.open(io.BytesIO(output.body)).size == size
     frames = frames_of(output.body)

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
+from proxy.grammar.params import encode_b64
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
 from proxy.process.image.codec import estimate_jpeg_quality
-from proxy.process.params import encode_b64
-from proxy.process.registry import REGISTRY
 
 from .conftest import EXAMPLE_JPG
 
@@ -151,9 +151,9 @@ def test_blindwatermark_parameter_errors(fails, process, code):
 
 def test_blindwatermark_canonical_form_drops_defaults_and_normalises_base64():
     padded = encode_b64(TEXT).replace("-", "+").replace("_", "/") + "=" * (-len(encode_b64(TEXT)) % 4)
-    chain = parse_process(f"image/blindwatermark,q_90,s_low,content_{padded}")
+    chain = parse_process(f"image/blindwatermark,q_90,s_low,content_{padded}", OSS)
     assert chain.canonical() == MARK
 
 
 def test_blindwatermark_is_signed_only():
-    assert REGISTRY.get("image", "blindwatermark").signed_only
+    assert OSS.get("image", "blindwatermark").signed_only

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from proxy.grammar.oss import OSS
+from proxy.grammar.params import encode_b64
 from proxy.process.image import blindmark
-from proxy.process.params import encode_b64
-from proxy.process.registry import REGISTRY
 
 from .conftest import EXAMPLE_JPG
 
@@ -65,4 +65,4 @@ def test_marking_twice_with_different_texts_never_reads_a_mix(pixels):
 
 
 def test_decode_is_signed_only():
-    assert REGISTRY.get("image", "blindwatermark-decode").signed_only
+    assert OSS.get("image", "blindwatermark-decode").signed_only

@@ -8,7 +8,7 @@ import segno
 import zxingcpp
 from PIL import Image
 
-from proxy.process.registry import REGISTRY
+from proxy.grammar.oss import OSS
 
 QR_TEXT = "https://example.com/osprey?id=42"
 SCALE, BORDER = 6, 4  # px per module, modules of quiet zone
@@ -85,4 +85,4 @@ def test_codes_sees_a_code_drawn_on_transparency(run, encode):
 
 
 def test_codes_is_signed_only():
-    assert REGISTRY.get("image", "codes").signed_only
+    assert OSS.get("image", "codes").signed_only

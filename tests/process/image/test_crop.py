@@ -4,7 +4,8 @@ import pytest
 from PIL import Image
 
 from proxy.errors import OssError
-from proxy.process.grammar import parse_process
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.process.image.crop import OUT_OF_IMAGE, crop_box
 
 
@@ -87,7 +88,7 @@ def test_crop_without_parameters_returns_the_whole_image(render, example_jpg):
 
 
 def test_crop_canonical_form_drops_zero_sizes_and_offsets():
-    assert parse_process("image/crop,w_0,x_0,y_10,r_1").canonical() == "image/crop,y_10"
+    assert parse_process("image/crop,w_0,x_0,y_10,r_1", OSS).canonical() == "image/crop,y_10"
 
 
 @pytest.mark.parametrize("process", [

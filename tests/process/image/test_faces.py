@@ -6,7 +6,7 @@ from importlib.resources import files
 import pytest
 from PIL import Image
 
-from proxy.process.registry import REGISTRY
+from proxy.grammar.oss import OSS
 
 # Grace Hopper's portrait (512x600) from matplotlib's sample data; her face from hairline to chin, by eye.
 PORTRAIT = files("matplotlib") / "mpl-data" / "sample_data" / "grace_hopper.jpg"
@@ -65,4 +65,4 @@ def test_faces_positions_are_in_the_cropped_image(run, portrait):
 
 
 def test_faces_is_signed_only():
-    assert REGISTRY.get("image", "faces").signed_only
+    assert OSS.get("image", "faces").signed_only

@@ -4,9 +4,10 @@ import pytest
 from PIL import ImageChops
 
 from proxy.errors import OssError
+from proxy.grammar.fonts import DEFAULT, FONTS
 from proxy.limits import Limits
 from proxy.process.image import fonts
-from proxy.process.image.watermark_text import render_text
+from proxy.process.image.watermark_text import draw_text
 
 OSS_FONTS = {
     "wqy-zenhei": "d3F5LXplbmhlaQ", "wqy-microhei": "d3F5LW1pY3JvaGVp",
@@ -28,13 +29,13 @@ def inked(image) -> int:
 
 
 def test_fonts_table_has_every_oss_font_name():
-    assert set(fonts.FONTS) == set(OSS_FONTS)
-    assert fonts.DEFAULT == "wqy-zenhei"
+    assert set(FONTS) == set(OSS_FONTS)
+    assert DEFAULT == "wqy-zenhei"
 
 
 @pytest.mark.parametrize("name", OSS_FONTS)
 def test_fonts_every_name_loads_its_installed_face(name):
-    assert fonts.font(name, 24).getname()[0] == fonts.FONTS[name].family
+    assert fonts.font(name, 24).getname()[0] == FONTS[name].family
 
 
 @pytest.mark.parametrize("name", OSS_FONTS)
@@ -43,8 +44,8 @@ def test_fonts_chinese_renders_as_distinct_glyphs_not_boxes(name):
     glyphs = [bitmap(name, char) for char in "图片服务"]
     assert missing not in glyphs
     assert len(set(glyphs)) == 4
-    text = render_text("图片服务", name, 40, "000000", 0, 0, Limits())
-    boxes = render_text(NOT_A_CHARACTER * 4, name, 40, "000000", 0, 0, Limits())
+    text = draw_text("图片服务", name, 40, "000000", 0, 0, Limits())
+    boxes = draw_text(NOT_A_CHARACTER * 4, name, 40, "000000", 0, 0, Limits())
     assert text.tobytes() != boxes.tobytes()
     assert inked(text) > 4 * 100  # a 40 px CJK glyph inks far more than 100 px
 
@@ -54,8 +55,8 @@ def test_fonts_droid_fallback_draws_latin_with_the_fallback_face():
     assert not fonts.has_glyph("droidsansfallback", "H")
     assert fonts.has_glyph("droidsansfallback", "图")
     assert [piece for piece, _ in fonts.runs("Hi 图片!", "droidsansfallback", 20)] == ["Hi", " 图片", "!"]
-    latin = render_text("Hello", "droidsansfallback", 30, "000000", 0, 0, Limits())
-    assert latin.tobytes() == render_text("Hello", fonts.FALLBACK, 30, "000000", 0, 0, Limits()).tobytes()
+    latin = draw_text("Hello", "droidsansfallback", 30, "000000", 0, 0, Limits())
+    assert latin.tobytes() == draw_text("Hello", fonts.FALLBACK, 30, "000000", 0, 0, Limits()).tobytes()
 
 
 def test_fonts_different_names_give_different_shapes():
@@ -64,7 +65,7 @@ def test_fonts_different_names_give_different_shapes():
 
 
 def test_fonts_rendered_text_has_the_colour_everywhere_and_ink_as_alpha():
-    mark = render_text("图片", "wqy-zenhei", 30, "12AB34", 0, 0, Limits())
+    mark = draw_text("图片", "wqy-zenhei", 30, "12AB34", 0, 0, Limits())
     red, green, blue, _ = mark.split()
     assert {red.getextrema(), green.getextrema(), blue.getextrema()} == {(0x12, 0x12), (0xAB, 0xAB), (0x34, 0x34)}
     assert ImageChops.invert(mark.getchannel("A")).getextrema()[0] == 0  # some pixels fully inked

@@ -5,7 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from proxy.process.grammar import parse_process
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 
 TARGETS = {
     "jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png"), "webp": ("WEBP", "image/webp"),
@@ -47,7 +48,7 @@ def test_format_gif_only_applies_to_a_gif_source(run, example_jpg):
 
 def test_format_accepts_jpeg_and_any_case(run, encode):
     source = encode(Image.new("RGB", (8, 8)), "png")
-    assert parse_process("image/format,jpeg").canonical() == "image/format,jpg"
+    assert parse_process("image/format,jpeg", OSS).canonical() == "image/format,jpg"
     assert run("image/format,JPEG", source).media_type == "image/jpeg"
     assert run("image/format,Png", source).media_type == "image/png"
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from proxy.process.image.gravity import GRAVITIES, anchor
+from proxy.grammar.image import GRAVITIES
+from proxy.process.image.gravity import anchor
 
 
 @pytest.mark.parametrize(("gravity", "expected"), [

@@ -7,11 +7,11 @@ import pytest
 from PIL import Image
 from PIL.ExifTags import IFD
 
-from proxy.process.grammar import parse_process
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.process.image import needed_size
 from proxy.process.image.info import exif_fields
 from proxy.process.image.state import HEADER_ONLY
-from proxy.process.registry import REGISTRY
 
 from .test_codec import png_header_only
 
@@ -166,7 +166,7 @@ def test_info_reads_only_the_header(run, fails):
 
 
 def test_info_hint_asks_for_the_header_only():
-    steps = [(REGISTRY.get("image", a.name), {}) for a in parse_process("image/info").actions()]
+    steps = [(OSS.get("image", a.name), {}) for a in parse_process("image/info", OSS).actions()]
     assert needed_size(steps, (4000, 3000)) == HEADER_ONLY
 
 

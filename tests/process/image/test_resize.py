@@ -5,16 +5,17 @@ import io
 import pytest
 from PIL import Image
 
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
-from proxy.process.image.resize import Geometry, plan
+from proxy.process.image.resize import Geometry, geometry_of
 
 RESIZE = {"m": "lfit", "w": None, "h": None, "l": None, "s": None, "p": None, "limit": 1,
           "color": "FFFFFF"}
 
 
 def geometry(source, enlarge=False, **args):
-    return plan(source, RESIZE | args, enlarge=enlarge)
+    return geometry_of(source, RESIZE | args, enlarge=enlarge)
 
 
 @pytest.mark.parametrize(("mode", "size"), [
@@ -217,7 +218,7 @@ def test_resize_output_over_the_limits_is_too_large(fails, encode):
 
 
 def test_resize_canonical_form_drops_defaults():
-    assert parse_process("image/resize,w_100,m_lfit,limit_1,color_ffffff").canonical() == "image/resize,w_100"
+    assert parse_process("image/resize,w_100,m_lfit,limit_1,color_ffffff", OSS).canonical() == "image/resize,w_100"
 
 
 def test_resize_animated_gif_with_transparency_does_not_smear(render, encode):

@@ -5,8 +5,9 @@ import math
 import pytest
 from PIL import Image
 
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
 from proxy.process.image.rotate import rotated_size
 from tests.process.image.test_circle import whitish
 
@@ -114,7 +115,7 @@ def test_rotate_right_angles_only_move_accepted_pixels(render, encode):
 
 
 def test_rotate_bare_action_is_a_no_op_and_canonical_drops_zero():
-    assert parse_process("image/rotate,0").canonical() == "image/rotate"
+    assert parse_process("image/rotate,0", OSS).canonical() == "image/rotate"
 
 
 @pytest.mark.parametrize("process", [

@@ -4,10 +4,11 @@ import pytest
 from PIL import Image, ImageChops
 
 from proxy.errors import OssError
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
+from proxy.grammar.params import encode_b64
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
 from proxy.process.image.watermark import position
-from proxy.process.params import encode_b64
 from proxy.process.runner import needed_objects, run_chain
 
 from .conftest import encoded, opened
@@ -29,7 +30,7 @@ def mark_png(size=(20, 10), color=RED) -> bytes:
 
 
 def watermarked(process: str, data: bytes, resources=None) -> Image.Image:
-    output = run_chain(parse_process(process), data, "application/octet-stream", Limits(), resources or {})
+    output = run_chain(parse_process(process, OSS), data, "application/octet-stream", Limits(), resources or {})
     image = opened(output)
     image.load()
     return image
@@ -256,10 +257,11 @@ def test_watermark_preprocessing_may_be_percent_encoded():
 
 
 def test_watermark_image_key_is_read_from_the_resources():
-    assert needed_objects(parse_process(image_mark("logos/a.png") + f"/watermark,text_{HELLO}")) == ("logos/a.png",)
-    assert needed_objects(parse_process(f"image/watermark,text_{HELLO}")) == ()
+    chain = parse_process(image_mark("logos/a.png") + f"/watermark,text_{HELLO}", OSS)
+    assert needed_objects(chain) == ("logos/a.png",)
+    assert needed_objects(parse_process(f"image/watermark,text_{HELLO}", OSS)) == ()
     twice = image_mark("a.png") + "/" + image_mark("a.png").removeprefix("image/")
-    assert needed_objects(parse_process(twice)) == ("a.png",)
+    assert needed_objects(parse_process(twice, OSS)) == ("a.png",)
 
 
 def test_watermark_text_and_image_side_by_side_follow_order_and_interval():
@@ -377,7 +379,7 @@ def test_watermark_object_in_an_unsupported_format_answers_ec_27(data):
 def test_watermark_at_most_three_image_watermarks_per_image():
     four = "image/" + "/".join(image_mark(f"{n}.png").removeprefix("image/") for n in range(4))
     with pytest.raises(OssError) as info:
-        needed_objects(parse_process(four))
+        needed_objects(parse_process(four, OSS))
     assert (info.value.status, info.value.code) == (400, "InvalidArgument")
 
 
@@ -386,10 +388,11 @@ def test_watermark_at_most_three_image_watermarks_per_image():
 def test_watermark_canonical_form_is_url_safe_base64_without_defaults():
     chain = parse_process(
         "image/watermark,text_SGVsbG8g5Zu+54mH5pyN5YqhIQ==,type_d3F5LXplbmhlaQ==,g_se,t_100,"
-        f"image_{b64('a.png')}="
+        f"image_{b64('a.png')}=",
+        OSS,
     )
     assert chain.canonical() == f"image/watermark,image_{b64('a.png')},text_{HELLO}"
-    assert parse_process(chain.canonical()).canonical() == chain.canonical()
+    assert parse_process(chain.canonical(), OSS).canonical() == chain.canonical()
 
 
 def test_watermark_result_is_encoded_in_the_source_format():

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 from proxy.errors import OssError
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
 from proxy.process.runner import max_source_bytes
 
 from ..mediafiles import error, frame_index, run, tone, video
@@ -50,7 +51,7 @@ def test_common_containers_seek_to_the_exact_frame(codec, container, t, frame):
 ])
 def test_video_and_audio_sources_have_their_own_size_bound(process, bound):
     limits = Limits(max_source_bytes=1, max_media_source_bytes=2)
-    assert max_source_bytes(parse_process(process), limits) == getattr(limits, bound)
+    assert max_source_bytes(parse_process(process, OSS), limits) == getattr(limits, bound)
 
 
 @pytest.mark.parametrize("process", [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from proxy.process.registry import REGISTRY
+from proxy.grammar.oss import OSS
 
 from ..mediafiles import error, json_of, run, tone, video
 
@@ -77,9 +77,9 @@ def test_info_body_uses_the_oss_json_layout(h264):
 
 
 def test_info_is_signed_only_and_standalone():
-    spec = REGISTRY.get("video", "info")
+    spec = OSS.get("video", "info")
     assert spec.signed_only and spec.standalone
-    assert not REGISTRY.get("video", "snapshot").signed_only  # the docs show snapshots on public URLs
+    assert not OSS.get("video", "snapshot").signed_only  # the docs show snapshots on public URLs
 
 
 def test_info_cannot_be_chained(h264):

@@ -8,10 +8,11 @@ import pytest
 from PIL import Image
 
 from proxy.errors import OssError
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
 from proxy.process.media.sparse import NeedBytes, SparseSource
-from proxy.process.registry import Output
+from proxy.process.output import Output
 from proxy.process.runner import run_chain_sparse
 
 from ..mediafiles import large_frame_index, large_video
@@ -28,7 +29,7 @@ def run_by_ranges(process: str, data: bytes, rounds: int = 8) -> tuple[Output, S
     """What the server does: the first block, then the aligned blocks each NeedBytes names."""
     source = SparseSource(len(data), ((0, data[:BLOCK]),))
     for _ in range(rounds):
-        result = run_chain_sparse(parse_process(process), source, "video/mp4", Limits())
+        result = run_chain_sparse(parse_process(process, OSS), source, "video/mp4", Limits())
         if isinstance(result, Output):
             return result, source
         start, end = result.offset // BLOCK * BLOCK, -(-(result.offset + result.length) // BLOCK) * BLOCK
@@ -63,7 +64,7 @@ def test_info_of_a_large_video_reads_a_fraction_of_it(large):
 
 def test_moov_at_the_end_is_asked_for_after_the_first_block():
     data = large_video()
-    need = run_chain_sparse(parse_process("video/snapshot,t_7300"), SparseSource(len(data), ((0, data[:BLOCK]),)),
+    need = run_chain_sparse(parse_process("video/snapshot,t_7300", OSS), SparseSource(len(data), ((0, data[:BLOCK]),)),
                             "video/mp4", Limits())
     assert isinstance(need, NeedBytes) and need.offset == data.rindex(b"moov") - 4
 
@@ -78,5 +79,5 @@ def test_truncated_large_video_is_a_400_not_a_request_for_more():
     data = large_video()[:5_000_000]  # the moov index at the end is cut off
     source = SparseSource(len(data), ((0, data[:BLOCK]),))
     with pytest.raises(OssError) as raised:
-        run_chain_sparse(parse_process("video/snapshot,t_7300"), source, "video/mp4", Limits())
+        run_chain_sparse(parse_process("video/snapshot,t_7300", OSS), source, "video/mp4", Limits())
     assert raised.value.status == 400 and source.missing is None

@@ -7,8 +7,9 @@ import av
 import pytest
 from PIL import Image
 
+from proxy.grammar.chain import parse_process
+from proxy.grammar.oss import OSS
 from proxy.limits import Limits
-from proxy.process.grammar import parse_process
 from proxy.process.video.snapshot import output_size
 
 from ..mediafiles import error, frame_index, run, tone, video
@@ -116,8 +117,8 @@ def test_snapshot_can_be_followed_by_image_actions(h264):
 
 
 def test_snapshot_canonical_form_drops_defaults():
-    assert parse_process("video/snapshot,f_jpg,t_0,w_0,h_0").canonical() == "video/snapshot"
-    assert parse_process("video/snapshot,m_fast,t_7000,f_png").canonical() == "video/snapshot,f_png,m_fast,t_7000"
+    assert parse_process("video/snapshot,f_jpg,t_0,w_0,h_0", OSS).canonical() == "video/snapshot"
+    assert parse_process("video/snapshot,m_fast,t_7000,f_png", OSS).canonical() == "video/snapshot,f_png,m_fast,t_7000"
 
 
 def test_snapshot_decoding_past_max_seek_frames_is_refused(h264):

@@ -13,7 +13,8 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from proxy.errors import OssError, bad_request, not_implemented
-from proxy.process.registry import REGISTRY, UNSUPPORTED, ActionSpec, Registry
+from proxy.grammar.catalogue import ActionSpec, Catalogue
+from proxy.grammar.params import missing
 
 STYLE = "style"
 EC_NO_ACTION = "0040-00000212"
@@ -38,7 +39,7 @@ class Action:
 
     def canonical(self) -> str:
         parts = [self.name]
-        parts += [_render(v) if k == "" else f"{k}_{_render(v)}" for k, v in self.values]
+        parts += [_text(v) if k == "" else f"{k}_{_text(v)}" for k, v in self.values]
         return ",".join(parts)
 
 
@@ -75,52 +76,44 @@ class Chain:
             yield from step.actions
 
 
-def _render(value: Any) -> str:
+def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
 
 
-def parse_process(
-    text: str, *, registry: Registry = REGISTRY, max_actions: int = 20
-) -> Chain:
-    """Parse an already percent-decoded process string, or raise a 400 `OssError`.
+def parse_process(text: str, catalogue: Catalogue, max_actions: int = 20) -> Chain:
+    """Parse an already percent-decoded process string against `catalogue`, or raise a 400 `OssError`.
 
-    Chains are immutable, so those of the default registry are remembered: a popular URL is parsed once.
+    Chains are immutable, so they are remembered: a popular URL is parsed once.
     """
-    if registry is REGISTRY:
-        return _parse_known(text, max_actions)
-    return _parse(text, registry, max_actions)
+    return _parse(text, catalogue, max_actions)
 
 
 @lru_cache(maxsize=4096)
-def _parse_known(text: str, max_actions: int) -> Chain:
-    return _parse(text, REGISTRY, max_actions)
-
-
-def _parse(text: str, registry: Registry, max_actions: int) -> Chain:
+def _parse(text: str, catalogue: Catalogue, max_actions: int) -> Chain:
     if "|" in text or text.startswith("sys/") or "/sys/" in text:
         raise bad_request("sys/saveas is only allowed in a POST body (x-oss-process=...|sys/saveas,...).")
     segments = text.split("/")
     head = segments[0]
     if head == STYLE:
         return _parse_style(segments)
-    if head not in registry.categories():
+    if head not in catalogue.categories():
         raise bad_request(
             f"The process category {head!r} is not supported; use one of "
-            + ", ".join(sorted(registry.categories() | {STYLE})) + ".",
+            + ", ".join(sorted(catalogue.categories() | {STYLE})) + ".",
         )
     steps: list[Step] = []
     category, actions = head, []
     for segment in segments[1:]:
-        if segment in registry.categories() and registry.get(category, segment) is None:
+        if segment in catalogue.categories() and catalogue.get(category, segment) is None:
             steps.append(_close_step(category, actions))
             category, actions = segment, []
             continue
-        actions.append(_parse_action(category, segment, registry))
+        actions.append(_parse_action(category, segment, catalogue))
     steps.append(_close_step(category, actions))
     chain = Chain(tuple(steps))
-    _check_chain(chain, registry, max_actions)
+    _check_chain(chain, catalogue, max_actions)
     return chain
 
 
@@ -136,13 +129,13 @@ def _close_step(category: str, actions: list[Action]) -> Step:
     return Step(category, tuple(actions))
 
 
-def _parse_action(category: str, segment: str, registry: Registry) -> Action:
+def _parse_action(category: str, segment: str, catalogue: Catalogue) -> Action:
     name, *args = segment.split(",")
     if not name:
         raise bad_request(f"Empty action in {category}/ (stray '/' or ',').", EC_NO_ACTION)
-    spec = registry.get(category, name)
+    spec = catalogue.get(category, name)
     if spec is None:
-        if name in UNSUPPORTED.get(category, ()):
+        if catalogue.is_unsupported(category, name):
             raise not_implemented(f"{category}/{name} is not supported by this server.")
         raise bad_request(f"{category}/{name} is not a known action.", EC_UNKNOWN_ACTION)
     return Action(category, name, _parse_args(spec, args))
@@ -171,10 +164,19 @@ def _parse_args(spec: ActionSpec, args: list[str]) -> tuple[tuple[str, Any], ...
             if key in values:
                 raise bad_request(f"{spec.name} has {key}_ twice.")
             values[key] = param.convert(spec.name, raw)
+    _check_required(spec, values)
     if spec.check is not None:
         spec.check(values)
     kept = {k: v for k, v in values.items() if v != _default(spec, k)}
     return tuple(sorted(kept.items()))
+
+
+def _check_required(spec: ActionSpec, values: Mapping[str, Any]) -> None:
+    for param in spec.params:
+        if param.required and param.key not in values:
+            raise missing(spec.name, (param.key,), param.ec)
+    if spec.one_of and not any(key in values for key in spec.one_of):
+        raise missing(spec.name, spec.one_of, spec.one_of_ec)
 
 
 def _default(spec: ActionSpec, key: str) -> Any:
@@ -182,7 +184,7 @@ def _default(spec: ActionSpec, key: str) -> Any:
     return None if param is None else param.default
 
 
-def _check_chain(chain: Chain, registry: Registry, max_actions: int) -> None:
+def _check_chain(chain: Chain, catalogue: Catalogue, max_actions: int) -> None:
     actions = list(chain.actions())
     if len(actions) > max_actions:
         raise bad_request(
@@ -190,7 +192,7 @@ def _check_chain(chain: Chain, registry: Registry, max_actions: int) -> None:
             "(limits.max_chain)."
         )
     for action in actions:
-        spec = registry.get(action.category, action.name)
+        spec = catalogue.get(action.category, action.name)
         if spec is not None and spec.standalone and len(actions) > 1:
             raise OssError(
                 400, "InvalidArgument",
@@ -206,9 +208,9 @@ def build_process(category: str, *actions: tuple[str, Mapping[str, Any] | Any]) 
     parts = [category]
     for name, args in actions:
         if isinstance(args, Mapping):
-            parts.append(",".join([name, *(f"{k}_{_render(v)}" for k, v in args.items())]))
+            parts.append(",".join([name, *(f"{k}_{_text(v)}" for k, v in args.items())]))
         elif args is None:
             parts.append(name)
         else:
-            parts.append(f"{name},{_render(args)}")
+            parts.append(f"{name},{_text(args)}")
     return "/".join(parts)

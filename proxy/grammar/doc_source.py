@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from proxy.errors import OssError, missing_argument
-from proxy.process.grammar import Action, Chain
-from proxy.process.params import Param
+from proxy.grammar.chain import Action, Chain
+from proxy.grammar.params import Param
 
 CATEGORY = "doc"
 # The LibreOffice application that reads each type; "pdf" needs none.

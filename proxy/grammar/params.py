@@ -19,7 +19,8 @@ class Param:
     """One `key_value` argument of an action (`key` is "" for a single-value action's bare value).
 
     `default` is what the action uses when the key is absent; a value equal to it is dropped from
-    the canonical string, so `resize,m_lfit,w_1` and `resize,w_1` share a cache key.
+    the canonical string, so `resize,m_lfit,w_1` and `resize,w_1` share a cache key. A `required`
+    one answers MissingArgument with its `ec` when absent.
     """
 
     key: str
@@ -28,6 +29,7 @@ class Param:
     ec: str | None = None
     default: Any = None
     code: str = "InvalidArgument"
+    required: bool = False
 
     def convert(self, action: str, text: str) -> Any:
         try:
@@ -95,19 +97,23 @@ def encode_b64(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
 
 
-def int_param(key: str, lo: int, hi: int, ec: str | None = None, default: int | None = None) -> Param:
-    return Param(key, integer(lo, hi), f"an integer in [{lo}, {hi}]", ec, default)
+def int_param(key: str, lo: int, hi: int, ec: str | None = None, default: int | None = None, *,
+              required: bool = False) -> Param:
+    return Param(key, integer(lo, hi), f"an integer in [{lo}, {hi}]", ec, default, required=required)
 
 
-def choice_param(key: str, values: tuple[str, ...], ec: str | None = None, default: str | None = None) -> Param:
-    return Param(key, choice(*values), "one of " + ", ".join(values), ec, default)
+def choice_param(key: str, values: tuple[str, ...], ec: str | None = None, default: str | None = None, *,
+                 required: bool = False) -> Param:
+    return Param(key, choice(*values), "one of " + ", ".join(values), ec, default, required=required)
 
 
-def check_required(action: str, values: dict[str, Any], keys: tuple[str, ...], ec: str | None) -> None:
-    """Raise MissingArgument unless at least one of `keys` was given."""
-    if not any(k in values for k in keys):
-        wanted = ", ".join(f"{k}_" for k in keys)
-        raise OssError(400, "MissingArgument", f"{action} needs at least one of {wanted}.", ec)
+def missing(action: str, keys: tuple[str, ...], ec: str | None) -> OssError:
+    """MissingArgument for an action given none of `keys` (one key: that one; "" is a bare value)."""
+    if keys == ("",):
+        return OssError(400, "MissingArgument", f"{action} needs a value.", ec)
+    wanted = ", ".join(f"{k}_" for k in keys)
+    needs = f"needs {wanted}" if len(keys) == 1 else f"needs at least one of {wanted}"
+    return OssError(400, "MissingArgument", f"{action} {needs}.", ec)
 
 
 def invalid(action: str, message: str, ec: str | None = None) -> OssError:

@@ -37,9 +37,9 @@ async def _replica(aiohttp_client, moto_server, bucket, cache_bucket, **cache):
     runs = []
     real_run = svc.pool.run
 
-    async def counted(fn, *args):
+    async def counted(fn, *args, **lane):
         runs.append(fn)
-        return await real_run(fn, *args)
+        return await real_run(fn, *args, **lane)
 
     svc.pool.run = counted
     return client, runs

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from proxy.config import CacheConfig
 from proxy.errors import OssError
-from proxy.process.registry import Output
+from proxy.process.output import Output
 from proxy.upstream.interface import Upstream, read_capped
 
 log = logging.getLogger("osprey.cache")
