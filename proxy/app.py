@@ -11,6 +11,7 @@ from proxy.front import handlers
 from proxy.front.observe import METRICS, metrics_page, served, watch
 from proxy.front.readiness import READINESS, Readiness
 from proxy.front.services import SERVICES, Services
+from proxy.front.uploads import defer_continue
 from proxy.metrics import Metrics
 from proxy.upstream.build import open_upstream
 from proxy.upstream.interface import Upstream
@@ -37,7 +38,8 @@ def build_app(config: Config, upstream: Upstream | None = None) -> web.Applicati
                           (METRICS_PATH, metrics_page)):
         app.router.add_route("*", path, served(handlers.reading_only(handler), metrics))
     # Any path at all, newlines included: an object key may hold one.
-    app.router.add_route("*", r"/{tail:[\s\S]*}", served(handlers.handle, metrics))
+    app.router.add_route("*", r"/{tail:[\s\S]*}", served(handlers.handle, metrics),
+                         expect_handler=defer_continue)
     return app
 
 

@@ -36,6 +36,8 @@ class ServerConfig:
     body_idle_timeout_s: float = 20.0
     keepalive_timeout_s: float = 75.0
     max_connections: int = 1024
+    max_chunked_upload_bytes: int = 5 * 1024**3  # S3's largest single PUT
+    spool_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -288,6 +290,9 @@ def _check_consistency(config: Config) -> None:
     single = config.server.single_bucket
     if single and not is_bucket_name(single):
         raise _fail("server.single_bucket", single, BUCKET_NAME_RULE)
+    spool_dir = config.server.spool_dir
+    if spool_dir and not os.path.isdir(spool_dir):
+        raise _fail("server.spool_dir", spool_dir, "an existing directory (or empty: the system's temporary one)")
     domain = config.server.virtual_host_domain
     if domain and not re.match(r"^[A-Za-z0-9.-]+(:\d+)?$", domain):
         raise _fail("server.virtual_host_domain", domain, "a host name like images.example.com")

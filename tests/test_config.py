@@ -68,6 +68,8 @@ def test_environment_overrides_every_section():
         ({"server": {"body_idle_timeout_s": -5}}, {}, ["server.body_idle_timeout_s", ">= 1"]),
         ({"server": {"keepalive_timeout_s": "never"}}, {}, ["server.keepalive_timeout_s", "a number"]),
         ({}, {"OSPREY_SERVER_MAX_CONNECTIONS": "0"}, ["server.max_connections", ">= 1"]),
+        ({}, {"OSPREY_SERVER_MAX_CHUNKED_UPLOAD_BYTES": "0"}, ["server.max_chunked_upload_bytes", ">= 1"]),
+        ({"server": {"spool_dir": "/no/such/folder"}}, {}, ["server.spool_dir", "existing directory"]),
         ({"upstream": {"type": "ftp"}}, {}, ["upstream.type", "'ftp'", "'local', 's3'"]),
         ({"upstream": {"endpoint": "not a url"}}, {}, ["upstream.endpoint", "URL"]),
         ({"upstream": {"type": "s3", "access_key_id": "only-one"}}, {}, ["upstream.access_key_id", "both"]),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from proxy.auth.errors import MAX_SKEW_MS, expired, malformed, not_yet_valid, too_skewed
+from proxy.auth.errors import MAX_SKEW_MS, expired, malformed, not_yet_valid, query_parameters_error, too_skewed
 
 MAX_SKEW = timedelta(milliseconds=MAX_SKEW_MS)
 MAX_EXPIRES_S = 604_800  # one week, the AWS and OSS limit for presigned URLs
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+_SIGNED_NUMBER = re.compile(r"[+-]?[0-9]{1,19}")  # what S3 reads as a number: a long, optionally signed
 
 
 def utc(moment: datetime) -> datetime:
@@ -44,6 +46,21 @@ def parse_expires(text: str | None, name: str) -> int:
     if text is None or not text.isdigit() or not 1 <= int(text) <= MAX_EXPIRES_S:
         raise malformed(f"{name} must be a number of seconds from 1 to {MAX_EXPIRES_S}.", name, text or "")
     return int(text)
+
+
+def parse_amz_expires(text: str) -> int:
+    """`X-Amz-Expires` as S3 reads it: 0 to 604800 seconds. 0 is a URL that has expired already (403
+    `AccessDenied` from `check_window`, as on S3); no number, a negative one or one past a week is S3's 400
+    `AuthorizationQueryParametersError`, in its words."""
+    if not _SIGNED_NUMBER.fullmatch(text):
+        raise query_parameters_error("X-Amz-Expires should be a number")
+    lifetime = int(text)
+    if lifetime < 0:
+        raise query_parameters_error("X-Amz-Expires must be non-negative")
+    if lifetime > MAX_EXPIRES_S:
+        raise query_parameters_error(f"X-Amz-Expires must be less than a week (in seconds); that is, the given "
+                                     f"X-Amz-Expires must be less than {MAX_EXPIRES_S} seconds")
+    return lifetime
 
 
 def check_window(signed_at: datetime, lifetime_s: int, now: datetime) -> None:

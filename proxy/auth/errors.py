@@ -2,7 +2,8 @@
 
 Malformed credentials (header or query) are 400 `InvalidArgument` as on OSS, whose error format Osprey
 speaks; S3's own codes for them (`AuthorizationHeaderMalformed`, `AuthorizationQueryParametersError`) are
-also 400 and every SDK treats them alike. Missing presigned parameters are 403 `AccessDenied`, as on S3.
+also 400 and every SDK treats them alike. `X-Amz-Expires` out of range keeps S3's own code and words, which
+S3 tools match. Missing presigned parameters are 403 `AccessDenied`, as on S3.
 """
 
 from __future__ import annotations
@@ -87,6 +88,11 @@ def headers_not_signed(names: Iterable[str]) -> OssError:
     """S3's answer to a request carrying headers its signature had to cover and does not."""
     return OssError(403, "AccessDenied", "There were headers present in the request which were not signed",
                     extra={"HeadersNotSigned": ", ".join(sorted(names))})
+
+
+def query_parameters_error(message: str) -> OssError:
+    """S3's refusal of presigned parameters it cannot use (a lifetime that is no number, negative, or past a week)."""
+    return OssError(400, "AuthorizationQueryParametersError", message)
 
 
 def malformed(message: str, name: str, value: str) -> OssError:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from proxy.auth.clock import TIMESTAMP_FORMAT, parse_expires, parse_http_date
+from proxy.auth.clock import TIMESTAMP_FORMAT, parse_amz_expires, parse_http_date
 from proxy.auth.errors import headers_not_signed, malformed, missing_parameters
 from proxy.auth.request import ChunkSigner, Identity, SignedRequest
 from proxy.auth.scoped_hmac import Claim, ScopedScheme, verify_claim
@@ -65,7 +65,7 @@ def verify_presigned(request: SignedRequest, credentials: Mapping[str, str], now
     names = _require_signed(signed, {"host"})
     pairs = [(name, value) for name, value in request.query if name != "X-Amz-Signature"]
     canonical = canonical_request(request, signed, payload, pairs)
-    claim = Claim(credential, timestamp, signature, parse_expires(expires, "X-Amz-Expires"))
+    claim = Claim(credential, timestamp, signature, parse_amz_expires(expires))
     verified = verify_claim(SCHEME, claim, "X-Amz-Credential", canonical, credentials, now)
     unsigned = request.unsigned_headers(lambda name: name in names)
     return Identity(verified.scope.access_key_id, "aws-sigv4", True, payload, unsigned_headers=unsigned)

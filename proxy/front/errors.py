@@ -1,6 +1,7 @@
 """Render failures as OSS does: an XML body, `x-oss-ec`, and for HEAD a Base64 copy in `x-oss-err`.
 
-Every response carries a request id; no failure reaches the client as a traceback.
+Every response carries a request id in the caller's dialect (S3 clients read `x-amz-request-id`, OSS ones
+`x-oss-request-id`); no failure reaches the client as a traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from proxy.errors import OssError
 
 log = logging.getLogger("osprey.front")
 REQUEST_ID_HEADER = "x-oss-request-id"
+S3_REQUEST_ID_HEADER, S3_HOST_ID_HEADER = "x-amz-request-id", "x-amz-id-2"
 REQUEST_ID = web.RequestKey("request_id", str)
 
 _HTTP_CODES = {
@@ -86,8 +88,31 @@ def stamp(request: web.Request, response: web.StreamResponse) -> None:
     """Name the server and the request id, and forbid MIME sniffing (a stored object must never turn into a page
     by its bytes); called just before a response's headers go out, wherever a response is prepared
     (`observe._send`, `objects.send_body`, `relay.relay_body`, the metrics port, the connection guard's own
-    answers): an on_response_prepare signal would cost every cache hit a few µs."""
+    answers): an on_response_prepare signal would cost every cache hit a few µs.
+
+    The id goes in the headers of the dialect the request was signed in; an anonymous request gets both."""
     headers = response.headers
-    headers[REQUEST_ID_HEADER] = request.get(REQUEST_ID) or new_request_id()
+    request_id = request.get(REQUEST_ID) or new_request_id()
+    dialect = _signed_dialect(request)
+    if dialect != "s3":
+        headers[REQUEST_ID_HEADER] = request_id
+    if dialect != "oss":
+        headers[S3_REQUEST_ID_HEADER] = headers[S3_HOST_ID_HEADER] = request_id
     headers["Server"] = "Osprey"
     headers["X-Content-Type-Options"] = "nosniff"
+
+
+def _signed_dialect(request: web.Request) -> str:
+    """"s3" or "oss" by the signature's scheme (`AWS4-HMAC-SHA256`/`AWS` vs `OSS`/`OSS4-HMAC-SHA256`, in the
+    header or a presigned query); "" when unsigned. Substring tests only: this runs on every response."""
+    authorization = request.headers.get("Authorization")
+    if authorization:
+        return "s3" if authorization.startswith("AWS") else "oss" if authorization.startswith("OSS") else ""
+    query = request.rel_url.raw_query_string
+    if not query:
+        return ""
+    if "X-Amz-Signature=" in query or "AWSAccessKeyId=" in query:
+        return "s3"
+    if "OSSAccessKeyId=" in query or "x-oss-signature=" in query:
+        return "oss"
+    return ""

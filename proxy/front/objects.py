@@ -54,12 +54,14 @@ def conditions_from(request: web.Request, with_range: bool = True) -> Conditions
         if_modified_since=h.get("If-Modified-Since"),
         if_match=h.get("If-Match"),
         if_unmodified_since=h.get("If-Unmodified-Since"),
+        checksum_mode=h.get("x-amz-checksum-mode", "").upper() == "ENABLED",
     )
 
 
 def object_headers(meta: ObjectMeta, query: Mapping[str, str] | None = None, oss: bool = False) -> CIMultiDict[str]:
-    """The upstream's validators, type and user metadata, in both S3 and OSS spelling (`oss`: an OSS-signed
-    read, whose ETag OSS writes in upper case), then the overrides the query asks for."""
+    """The upstream's validators, type, user metadata and what it says about the object, in both S3 and OSS
+    spelling (`oss`: an OSS-signed read, whose ETag OSS writes in upper case), then the overrides the query
+    asks for."""
     headers = CIMultiDict({
         "Content-Type": meta.content_type,
         "ETag": oss_etag(meta.etag) if oss else meta.etag,

@@ -15,6 +15,7 @@ from aiohttp.typedefs import Handler
 
 from proxy.front.errors import REQUEST_ID, as_oss_error, error_response, new_request_id, stamp
 from proxy.front.services import Services
+from proxy.front.uploads import continue_owed
 from proxy.logs import ACCESS_LOGGER
 from proxy.metrics import Metrics, method_label
 from proxy.trace import Trace, current_trace, tracing
@@ -69,6 +70,8 @@ async def _send(request: web.Request, response: web.StreamResponse) -> int:
     try:
         if not response.prepared:
             stamp(request, response)
+            if continue_owed(request):
+                response.force_close()
             await response.prepare(request)
         await response.write_eof()
     except ConnectionError:

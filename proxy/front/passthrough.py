@@ -63,7 +63,7 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
         query = oss_list_query(operation, query)
         if operation in _OSS_TYPED_WRITES:
             headers.setdefault("content-type", "application/octet-stream")
-    body, length = request_body(request, identity) if request.method in _WITH_BODY else (None, 0)
+    body, length = await request_body(request, identity) if request.method in _WITH_BODY else (None, 0)
     if oss and operation == "CompleteMultipartUpload" and body is not None:
         body, length = await _with_s3_etags(body, headers)
     call = ForwardRequest(method=request.method, bucket=address.bucket, key=address.key, query=tuple(query),

@@ -38,7 +38,7 @@ async def save_as(request: web.Request, svc: Services, address: Address, identit
 
 async def _body(request: web.Request, identity: Identity | None) -> bytes:
     """The small form body, through the same checks as any upload (a signed payload hash, Content-MD5)."""
-    chunks, length = request_body(request, identity)
+    chunks, length = await request_body(request, identity, MAX_BODY_BYTES)
     if length > MAX_BODY_BYTES:
         raise OssError(400, "InvalidRequest", f"A save-as body has at most {MAX_BODY_BYTES} bytes.")
     return b"".join([chunk async for chunk in chunks])

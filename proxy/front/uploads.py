@@ -2,7 +2,12 @@
 declared checked, and the last piece held back until all of them hold.
 
 The upstream sees an exact Content-Length, so holding back the end means a body that fails a check never
-completes: the upload breaks off and nothing is stored, whichever backend is behind.
+completes: the upload breaks off and nothing is stored, whichever backend is behind. A body of unknown length
+(`Transfer-Encoding: chunked`) is spooled, bounded by `server.max_chunked_upload_bytes`, and checked whole
+before the upstream sees a byte.
+
+`Expect: 100-continue` is answered only when the body is first read, so a request refused before that (by
+its address, signature, policy or framing) never has its body sent at all.
 """
 
 from __future__ import annotations
@@ -19,16 +24,20 @@ from functools import partial
 from typing import Protocol
 
 from aiohttp import web
+from aiohttp.http import HttpVersion11
 from awscrt import checksums
 
 from proxy.auth import AwsChunkedDecoder, Identity, decoder_for
 from proxy.errors import OssError, invalid_argument
+from proxy.front.services import services
+from proxy.front.spool import spooled
 from proxy.upstream.body import CHUNK_SIZE
 
 log = logging.getLogger("osprey.front")
 
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 CHECKSUM_PREFIX = "x-amz-checksum-"
+_CONTINUE_OWED = web.RequestKey("continue_owed", bool)
 
 
 class _Hash(Protocol):
@@ -77,21 +86,52 @@ class _Check:
             raise OssError(400, self.code, f"The {self.name} you specified did not match the calculated one.")
 
 
-def request_body(request: web.Request, identity: Identity | None) -> tuple[AsyncIterator[bytes], int]:
-    """The payload to forward and its exact length; raises before reading when the framing is unusable."""
+async def request_body(request: web.Request, identity: Identity | None,
+                       max_bytes: int | None = None) -> tuple[AsyncIterator[bytes], int]:
+    """The payload to forward and its exact length; raises before reading when the framing is unusable.
+
+    A body of unknown length is read whole first (at most `max_bytes`, and never more than
+    `server.max_chunked_upload_bytes`); one of known length streams through."""
     decoded_length = _decoded_length(request)
     decoder = decoder_for(identity, decoded_length) if identity is not None else None
     length = decoded_length if decoder is not None else request.content_length
-    if length is None:
-        raise OssError(411, "MissingContentLength",
-                       "Uploads need a Content-Length (or x-amz-decoded-content-length for aws-chunked bodies).")
+    if length is None and decoder is None and "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        raise OssError(411, "MissingContentLength", "Uploads need a Content-Length, or Transfer-Encoding: chunked.")
     checks = _checks(request, identity)
     trailer = request.headers.get("x-amz-trailer", "").strip().lower() if decoder is not None else ""
     if trailer.startswith(CHECKSUM_PREFIX) and trailer[len(CHECKSUM_PREFIX):] in _CHECKSUMS:
         checks.append(_checksum_check(trailer, None))
     elif trailer:
         log.info("not verifying the %s trailer: it is not a checksum S3 defines", trailer)
-    return _verified(request.content.iter_chunked(CHUNK_SIZE), decoder, checks, length), length
+    if length is not None:
+        return _verified(_read(request), decoder, checks, length), length
+    server = services(request).config.server
+    bound = server.max_chunked_upload_bytes if max_bytes is None else min(max_bytes, server.max_chunked_upload_bytes)
+    return await spooled(_verified(_read(request), decoder, checks, None, bound), server.spool_dir or None)
+
+
+async def defer_continue(request: web.Request) -> None:
+    """The route's `Expect` handler: aiohttp's own answers `100 Continue` before the handler runs; this
+    one leaves it to the first read of the body, after every check that can refuse the request."""
+    expect = request.headers.get("Expect", "")
+    if expect.lower() != "100-continue":
+        raise web.HTTPExpectationFailed(text="Unknown Expect")  # not echoed: a refusal never repeats the request
+    request[_CONTINUE_OWED] = request.version == HttpVersion11
+
+
+def continue_owed(request: web.Request) -> bool:
+    """The client sent `Expect: 100-continue` and is still holding its body back: an answer now is final, and
+    must close the connection, whose next bytes may be that body or the next request."""
+    return request.get(_CONTINUE_OWED, False)
+
+
+async def _read(request: web.Request) -> AsyncIterator[bytes]:
+    if request.get(_CONTINUE_OWED):
+        request[_CONTINUE_OWED] = False
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # as aiohttp's own handler: the answer's size excludes the interim line
+    async for chunk in request.content.iter_chunked(CHUNK_SIZE):
+        yield chunk
 
 
 def _decoded_length(request: web.Request) -> int | None:
@@ -105,8 +145,10 @@ def _decoded_length(request: web.Request) -> int | None:
 
 
 def _checks(request: web.Request, identity: Identity | None) -> list[_Check]:
-    """The digests declared up front: a signed payload hash, Content-MD5, x-amz-checksum-* headers."""
+    """The digests declared up front: a signed payload hash, Content-MD5, x-amz-checksum-* headers (but on
+    CompleteMultipartUpload those describe the object, not the XML body: only the upstream can check them)."""
     checks = []
+    completes_upload = request.method == "POST" and "uploadId" in request.query
     if identity is not None and _HEX_SHA256.fullmatch(identity.content_sha256):
         checks.append(_Check("x-amz-content-sha256", hashlib.sha256(), identity.content_sha256,
                              bytes.hex, "XAmzContentSHA256Mismatch"))
@@ -117,8 +159,20 @@ def _checks(request: web.Request, identity: Identity | None) -> list[_Check]:
     for name, value in request.headers.items():
         name = name.lower()
         if name.startswith(CHECKSUM_PREFIX) and name[len(CHECKSUM_PREFIX):] in _CHECKSUMS:
-            checks.append(_checksum_check(name, value.strip()))
+            if completes_upload:
+                _check_object_checksum(name, value)
+            else:
+                checks.append(_checksum_check(name, value.strip()))
     return checks
+
+
+def _check_object_checksum(header: str, value: str) -> None:
+    """A whole object's checksum: its digest (FULL_OBJECT), or the digest of its parts' digests and `-<parts>`
+    (COMPOSITE). Its shape is all Osprey can check; the store compares it with what the parts hold."""
+    digest, dash, parts = value.strip().partition("-")
+    if dash and not parts.isdigit():
+        raise OssError(400, "InvalidRequest", f"The {header} you specified is not valid.")
+    _check_base64(header, digest, len(_CHECKSUMS[header[len(CHECKSUM_PREFIX):]]().digest()), "InvalidRequest")
 
 
 def _checksum_check(header: str, expected: str | None) -> _Check:
@@ -130,15 +184,21 @@ def _checksum_check(header: str, expected: str | None) -> _Check:
 
 
 async def _verified(
-    source: AsyncIterator[bytes], decoder: AwsChunkedDecoder | None, checks: list[_Check], length: int,
+    source: AsyncIterator[bytes], decoder: AwsChunkedDecoder | None, checks: list[_Check], length: int | None,
+    bound: int = 0,
 ) -> AsyncIterator[bytes]:
+    """`source` decoded and checked; exactly `length` bytes, or for None any number up to `bound`."""
     held, seen = b"", 0
+    limit = bound if length is None else length
     async for raw in source:
         piece = decoder.feed(raw) if decoder is not None else raw
         if not piece:
             continue
         seen += len(piece)
-        if seen > length:
+        if seen > limit:
+            if length is None:
+                raise OssError(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.",
+                               None, {"MaxSizeAllowed": str(bound)})
             raise OssError(400, "IncompleteBody", f"The body has more than the {length} bytes it declared.")
         for check in checks:
             check.hash.update(piece)
@@ -149,7 +209,7 @@ async def _verified(
         decoder.finish()
         for check in checks:
             check.expected = decoder.trailers.get(check.name, check.expected)
-    if seen != length:
+    if length is not None and seen != length:
         raise OssError(400, "IncompleteBody", f"The body ended after {seen} of its {length} bytes.")
     for check in checks:
         check.verify()

@@ -9,26 +9,42 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class Conditions:
-    """The client's `Range` and conditional headers, passed to the upstream untouched."""
+    """The client's `Range` and conditional headers, passed to the upstream untouched; `checksum_mode`: it
+    sent `x-amz-checksum-mode: ENABLED`, asking for the object's checksums in the answer."""
 
     range: str | None = None
     if_none_match: str | None = None
     if_modified_since: str | None = None
     if_match: str | None = None
     if_unmodified_since: str | None = None
+    checksum_mode: bool = False
 
     def __bool__(self) -> bool:
         """Whether the client sent any of them."""
-        return any((self.range, self.if_none_match, self.if_modified_since, self.if_match, self.if_unmodified_since))
+        return any((self.range, self.if_none_match, self.if_modified_since, self.if_match, self.if_unmodified_since,
+                    self.checksum_mode))
 
 
 # Headers an object is stored with that ObjectMeta has no field for; a client may rely on them.
 STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
+# What an S3 GET or HEAD answer says about the object (or the version read) beyond that, all read by SDKs:
+# checksums, storage and restore state, encryption, tags, versions, retention, replication, lifecycle, parts.
+DESCRIBING_HEADERS = (
+    "x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256", "x-amz-checksum-type", "x-amz-storage-class", "x-amz-restore", "x-amz-archive-status",
+    "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-bucket-key-enabled", "x-amz-server-side-encryption-customer-algorithm",
+    "x-amz-server-side-encryption-customer-key-md5", "x-amz-tagging-count", "x-amz-website-redirect-location",
+    "x-amz-version-id", "x-amz-delete-marker", "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date",
+    "x-amz-object-lock-legal-hold", "x-amz-replication-status", "x-amz-expiration", "x-amz-mp-parts-count",
+    "x-amz-missing-meta", "x-amz-request-charged",
+)
 
 
 @dataclass(frozen=True)
 class ObjectMeta:
-    """What an upstream knows about one object; `etag` keeps its quotes as S3 sends it."""
+    """What an upstream knows about one object; `etag` keeps its quotes as S3 sends it; `headers`, lower-cased,
+    are its `STORED_HEADERS` and (from S3) `DESCRIBING_HEADERS`."""
 
     size: int
     etag: str

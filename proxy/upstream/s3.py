@@ -20,7 +20,7 @@ from proxy.upstream.body import ChunkReader
 from proxy.upstream.conditional import ETagList, Preconditions, parse_range
 from proxy.upstream.errors import upstream_unavailable
 from proxy.upstream.forwarding import ForwardRequest, ForwardResponse
-from proxy.upstream.objects import STORED_HEADERS, Conditions, ObjectMeta, ObjectStream
+from proxy.upstream.objects import DESCRIBING_HEADERS, STORED_HEADERS, Conditions, ObjectMeta, ObjectStream
 from proxy.upstream.s3errors import EPOCH, translated, translated_read
 from proxy.upstream.s3rest import S3Rest
 from proxy.upstream.socketbody import socket_body
@@ -69,7 +69,7 @@ class S3Upstream:
         conditions = conditions or Conditions()
         preconditions = Preconditions.parse(conditions)
         wanted = parse_range(conditions.range)
-        params = _forwardable(preconditions)
+        params = _forwardable(preconditions, conditions.checksum_mode)
         if wanted is not None:
             params["Range"] = wanted.header
         with translated(bucket, key):
@@ -88,11 +88,12 @@ class S3Upstream:
                             socket_body(body, length))
 
     async def head(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectMeta:
-        preconditions = Preconditions.parse(conditions or Conditions())
+        conditions = conditions or Conditions()
+        preconditions = Preconditions.parse(conditions)
         try:
             with translated(bucket, key):
                 answer = await self._client.head_object(
-                    Bucket=bucket, Key=key, **_forwardable(preconditions)
+                    Bucket=bucket, Key=key, **_forwardable(preconditions, conditions.checksum_mode)
                 )
         except OssError as err:
             if err.code == "NoSuchKey":
@@ -141,9 +142,10 @@ class S3Upstream:
                 raise no_such_bucket(bucket) from err
 
 
-def _forwardable(pre: Preconditions) -> dict[str, Any]:
-    """The conditions S3 judges exactly as RFC 9110 does; the rest is checked on the answer."""
-    params: dict[str, Any] = {}
+def _forwardable(pre: Preconditions, checksum_mode: bool) -> dict[str, Any]:
+    """The conditions S3 judges exactly as RFC 9110 does (the rest is checked on the answer), and the
+    client's request for checksums."""
+    params: dict[str, Any] = {"ChecksumMode": "ENABLED"} if checksum_mode else {}
     if (tag := _single(pre.if_match, weak_allowed=False)) is not None:
         params["IfMatch"] = tag
     if pre.if_unmodified_since is not None:
@@ -162,10 +164,6 @@ def _single(tags: ETagList | None, weak_allowed: bool) -> str | None:
     return None
 
 
-# What S3 says of a stored object beside STORED_HEADERS, which clients read back (OSS ones in OSS's terms).
-_DESCRIBING = ("x-amz-storage-class", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id")
-
-
 def _meta(answer: Mapping[str, Any]) -> ObjectMeta:
     headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
     content_range = answer.get("ContentRange")
@@ -175,5 +173,5 @@ def _meta(answer: Mapping[str, Any]) -> ObjectMeta:
         last_modified=(answer.get("LastModified") or EPOCH).astimezone(UTC),
         content_type=answer.get("ContentType") or "application/octet-stream",
         metadata=dict(answer.get("Metadata") or {}),
-        headers={name: headers[name] for name in (*STORED_HEADERS, *_DESCRIBING) if name in headers},
+        headers={name: headers[name] for name in (*STORED_HEADERS, *DESCRIBING_HEADERS) if name in headers},
     )

@@ -8,5 +8,6 @@ async def error_of(response) -> dict[str, str]:
     root = ET.fromstring(await response.read())
     assert root.tag == "Error"
     fields = {child.tag: child.text or "" for child in root}
-    assert fields["RequestId"] == response.headers["x-oss-request-id"]
+    # The id header of the request's dialect (x-amz-request-id for S3 signatures, x-oss-request-id otherwise).
+    assert fields["RequestId"] == response.headers.get("x-oss-request-id", response.headers.get("x-amz-request-id"))
     return fields
