@@ -25,10 +25,8 @@ METRICS_PATH = f"{RESERVED}/metrics"
 
 
 def build_app(config: Config, upstream: Upstream | None = None) -> web.Application:
-    """An application whose upstream and worker pool open on start-up and close on clean-up.
-
-    Pass `upstream` to use one that the caller owns (tests); it is not closed here.
-    """
+    """An application whose upstream and worker pool open on start-up and close on clean-up; an `upstream`
+    passed in belongs to the caller (tests) and is not closed here."""
     app = web.Application()
     metrics = app[METRICS] = Metrics()
     app[READINESS] = Readiness()

@@ -61,10 +61,8 @@ class ByteLRU(Generic[V]):
 
 
 class SingleFlight(Generic[V]):
-    """Concurrent calls with the same key share one computation; its result or error reaches every
-    waiter. The computation runs as its own task, so a waiter that goes away cancels nothing while others
-    still wait; once the last one has gone (its client disconnected), the computation is cancelled too, so a
-    job nobody will read never takes a worker."""
+    """Concurrent calls with the same key share one computation, its result or error reaching every waiter;
+    it runs as its own task, so a waiter that goes away cancels nothing while others still wait."""
 
     def __init__(self) -> None:
         self._flights: dict[Hashable, asyncio.Task[V]] = {}
@@ -86,12 +84,12 @@ class SingleFlight(Generic[V]):
             if left:
                 self._waiting[flight] = left
             elif not flight.done():
+                # The last waiter has gone (its client disconnected): a job nobody will read never takes a worker.
                 flight.cancel()
 
     async def run_fresh(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> tuple[V, bool]:
-        """`run`, but joining only a computation that starts after this call: one already under way may
-        answer for a state from before the caller arrived, so the caller waits it out, then joins or starts
-        the next. Concurrent callers still share one computation per round."""
+        """`run`, but joining only a computation that starts after this call, since one under way may answer for a
+        state from before the caller arrived; concurrent callers still share one computation per round."""
         earlier = self._flights.get(key)
         if earlier is not None:
             await asyncio.wait([earlier])  # its `_land` ran first (registered first): it is no longer listed

@@ -110,15 +110,14 @@ C = TypeVar("C")
 
 
 class LoopMetric(Generic[C]):
-    """A labelled metric kept as plain numbers and turned into samples when scraped, for the few metrics
-    every request updates: prometheus_client's own lock and check their arguments on each update (about
-    1 µs, several times per cache hit). Update it from the event-loop thread only."""
+    """A labelled metric kept as plain numbers and turned into samples when scraped, for the few metrics every
+    request updates: prometheus_client's lock and argument checks cost about 1 µs, several times per cache hit."""
 
     def __init__(self, name: str, documentation: str, labelnames: tuple[str, ...], registry: CollectorRegistry,
                  make_child: Callable[[], C]) -> None:
         self.name, self.documentation, self.labelnames = name, documentation, labelnames
         self._make_child = make_child
-        self._children: dict[tuple[str, ...], C] = {}
+        self._children: dict[tuple[str, ...], C] = {}  # no lock: update from the event-loop thread only
         registry.register(self)
 
     def labels(self, *values: str) -> C:

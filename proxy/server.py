@@ -85,12 +85,10 @@ async def _serve(config: Config) -> None:
 
 
 def _runner(app: web.Application, server: ServerConfig, **kwargs: float) -> GuardedRunner:
-    """A runner whose connections have deadlines for headers and bodies, a cap, and XML for a bad request head.
-
-    A client that disconnects has its handler cancelled (aiohttp leaves it running by default): a processing
-    job it alone was waiting for is then dropped before it takes a worker (`cache.SingleFlight`).
-    """
+    """A runner whose connections have deadlines for headers and bodies, a cap, and XML for a bad request head."""
     limits = ConnectionLimits(server.header_timeout_s, server.body_idle_timeout_s, server.max_connections)
+    # A client that disconnects has its handler cancelled (aiohttp leaves it running by default): a processing
+    # job it alone was waiting for is then dropped before it takes a worker (`cache.SingleFlight`).
     return GuardedRunner(app, limits, handle_signals=False, access_log=None, handler_cancellation=True,
                          keepalive_timeout=server.keepalive_timeout_s, **kwargs)
 

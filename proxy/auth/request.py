@@ -14,18 +14,15 @@ Scheme = Literal["aws-sigv2", "aws-sigv4", "oss-v1", "oss-v4"]
 
 @dataclass(frozen=True)
 class SignedRequest:
-    """One request as it arrived: the path and query still percent-encoded, exactly as on the wire.
-
-    `host` is the Host the client addressed (SigV4 signs it); `bucket`/`key` are what the front resolved
-    (OSS signs `/<bucket>/<key>` whatever the addressing style). Repeated headers may be passed as a
-    multidict: values of the same name are joined with "," as every signer does.
-    """
+    """One request as it arrived: the path and query still percent-encoded, exactly as on the wire."""
 
     method: str
-    host: str
+    host: str  # the Host the client addressed (SigV4 signs it)
     raw_path: str
     raw_query: str
+    # May be a multidict: the values of a repeated header are joined with "," as every signer does.
     headers: Mapping[str, str]
+    # What the front resolved: OSS signs `/<bucket>/<key>` whatever the addressing style.
     bucket: str
     key: str
 
@@ -77,16 +74,16 @@ class ChunkSigner:
 
 @dataclass(frozen=True)
 class Identity:
-    """A verified caller. `unsigned_query` names query parameters the signature did not cover (OSS V1, AWS V2)
-    and `unsigned_headers` the headers it did not cover (lower-cased), so the front can refuse to act on them;
-    `content_sha256` is what the client declared for the body."""
+    """A verified caller, with what its signature did not cover so that the front can refuse to act on it."""
 
     access_key_id: str
     scheme: Scheme
     presigned: bool
-    content_sha256: str = "UNSIGNED-PAYLOAD"
+    content_sha256: str = "UNSIGNED-PAYLOAD"  # what the client declared for the body
     chunk_signer: ChunkSigner | None = None
+    # The query parameters the signature did not cover (OSS V1, AWS V2).
     unsigned_query: frozenset[str] = field(default_factory=frozenset)
+    # The headers it did not cover, lower-cased.
     unsigned_headers: frozenset[str] = field(default_factory=frozenset)
 
     def covers(self, header: str) -> bool:

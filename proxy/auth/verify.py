@@ -35,10 +35,8 @@ ONE_MECHANISM = (
 
 
 def verify(request: SignedRequest, credentials: Mapping[str, str], now: datetime) -> Identity | None:
-    """The verified caller, or None for an anonymous request (no Authorization header, no URL signature).
-
-    `credentials` maps access key id → secret; `now` is the server clock. Every failure raises OssError.
-    """
+    """The verified caller, or None for an anonymous request (no Authorization header, no URL signature);
+    `credentials` maps access key id → secret, `now` is the server clock, and every failure raises OssError."""
     now = utc(now)
     names = {name for name, _ in request.query}
     if "AWSAccessKeyId" in names:

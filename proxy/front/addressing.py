@@ -41,10 +41,8 @@ def _virtual_host_bucket(host: str, domain: str) -> str:
 
 
 def split_style(key: str, delimiters: str, styles: Mapping[str, str]) -> tuple[str, str | None]:
-    """`a.jpg!thumb` → ("a.jpg", "thumb") when `!` is a configured delimiter and `thumb` a style.
-
-    Splits at the last delimiter whose suffix names an existing style, else keeps the whole key.
-    """
+    """`a.jpg!thumb` → ("a.jpg", "thumb") when `!` is a configured delimiter and `thumb` a style: split at the
+    last delimiter whose suffix names an existing style, else keep the whole key."""
     for index in range(len(key) - 1, 0, -1):
         if key[index] in delimiters and key[index + 1:] in styles:
             return key[:index], key[index + 1:]

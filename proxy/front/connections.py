@@ -73,9 +73,8 @@ class GuardedServer(web.Server):
 
 
 def _noting_headers(handler: Handler) -> Handler:
-    """The application's handler, told first that the headers are complete. What aiohttp refuses before any
-    route runs (`OPTIONS *`, `CONNECT host:port`, an unknown `Expect`) is answered in OSS XML too, not in
-    plain text echoing the request."""
+    """The application's handler, told first that the headers are complete; what aiohttp refuses before any route
+    runs (`OPTIONS *`, `CONNECT host:port`, an unknown `Expect`) it answers in OSS XML, not plain text echoing it."""
 
     async def handle(request: web.BaseRequest) -> web.StreamResponse:
         cast(GuardedHandler, request.protocol).request_started(request)

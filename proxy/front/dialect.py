@@ -136,14 +136,13 @@ def reaches_upstream(name: str) -> bool:
 
 def upstream_headers(headers: Iterable[tuple[str, str]], decoded_body: bool,
                      identity: Identity | None) -> dict[str, str]:
-    """The client's headers as S3 takes them: allow-listed, `x-oss-*` renamed, `aws-chunked` framing gone.
-
-    `decoded_body` says the body was aws-chunked: its checksum came as a trailer the upstream never sees,
-    so the SDK's announcement of one is dropped too. Vendor headers (`x-amz-*`, `x-oss-*`) pass only when
-    `identity`'s signature covers them: Osprey re-signs the call, so an unsigned one would gain its authority.
-    """
+    """The client's headers as S3 takes them: allow-listed, `x-oss-*` renamed, `aws-chunked` framing gone, vendor
+    headers (`x-amz-*`, `x-oss-*`) only where `identity`'s signature covers them."""
     out: dict[str, str] = {}
+    # `decoded_body`: the body was aws-chunked, its checksum came as a trailer the upstream never sees, so the
+    # SDK's announcement of one is dropped too.
     held_back = _AMZ_HELD_BACK | ({"x-amz-sdk-checksum-algorithm"} if decoded_body else set())
+    # Osprey re-signs the call, so an unsigned vendor header would gain its authority.
     headers = [(name, value) for name, value in headers if _signed_or_plain(name, identity)]
     joined = joined_headers(headers)
     for name, value in joined.items():
@@ -232,13 +231,11 @@ def _oss_spelling(name: str, value: str) -> tuple[str, str]:
 
 def oss_document(body: bytes, endpoint: str) -> tuple[bytes, dict[str, str]]:
     """An S3 XML answer as OSS writes it, which OSS SDKs need, and the headers OSS sends that S3 keeps in
-    the body (the ETag of a copy or a completed upload).
-
-    OSS's XML has no namespace, `.000Z` times, upper-case ETags, OSS's storage class names, a `Type` per listed
-    object, percent-encoded names that never use `+` for a space, a NextMarker on every truncated v1 listing,
-    every element it documents (empty where there is nothing), and per listed bucket its location, endpoints
-    (`endpoint`: Osprey's, the one clients reach it by) and storage class.
-    """
+    the body (the ETag of a copy or a completed upload)."""
+    # OSS's XML has no namespace, `.000Z` times, upper-case ETags, OSS's storage class names, a `Type` per listed
+    # object, percent-encoded names that never use `+` for a space, a NextMarker on every truncated v1 listing,
+    # every element it documents (empty where there is nothing), and per listed bucket its location, endpoints
+    # (`endpoint`: Osprey's, the one clients reach it by) and storage class.
     try:
         root = ET.fromstring(body)
     except ET.ParseError:

@@ -106,11 +106,12 @@ class Read:
 
 def resolve_read(svc: Services, method: str, address: Address, identity: Identity | None,
                  query: Mapping[str, str], trace: Trace) -> Read:
-    """Style, policy and chain checks of a read; `trace` learns what the request is as soon as it is known,
-    so a refusal is logged and counted under the right operation. Every object a chain reads passes the
-    checks the object asked for passes."""
+    """Style, policy and chain checks of a read: every object a chain reads passes the checks the object asked
+    for passes."""
     settings = svc.config.bucket(address.bucket)
     key, style = split_style(address.key, settings.style_delimiters, settings.styles)
+    # `trace` learns what the request is as soon as it is known, so a refusal is logged and counted under the
+    # right operation.
     trace.key, trace.operation = key, "HeadObject" if method == "HEAD" else "GetObject"
     caller = process_caller(identity, svc.config.server.trust_unsigned_process) if PROCESS in query else identity
     uses_style = style is not None or query.get(PROCESS, "").startswith("style/")

@@ -42,20 +42,21 @@ def identify(request: web.Request, address: Address, credentials: Mapping[str, s
 
 
 def authorize_headers(identity: Identity | None, headers: Iterable[str]) -> None:
-    """As S3 refuses `x-amz-*` headers a signature does not cover, so does Osprey every vendor header that
-    would reach the upstream (an `x-oss-*` one becomes `x-amz-*`): else a presigned PUT plus an unsigned
-    `x-amz-copy-source` is a copy from any bucket Osprey's own credentials reach."""
+    """As S3 refuses `x-amz-*` headers a signature does not cover, so does Osprey every vendor header that would
+    reach the upstream (an `x-oss-*` one becomes `x-amz-*`)."""
     if identity is None:
         return  # an anonymous caller's vendor headers are dropped (dialect.upstream_headers)
     unsigned = {name.lower() for name in headers if reaches_upstream(name) and not identity.covers(name)}
     if unsigned:
+        # Else a presigned PUT plus an unsigned `x-amz-copy-source` is a copy from any bucket Osprey's own
+        # credentials reach.
         raise headers_not_signed(unsigned)
 
 
 def process_caller(identity: Identity | None, trust_unsigned_process: bool) -> Identity | None:
-    """Who a processed read runs as: a signature that leaves `x-oss-process` out (AWS V2 never signs it, the
-    Python v2 OSS SDK's V1 signer omits it) vouches for the object, not for the chain appended to it, so the
-    read is authorized as an anonymous one unless `server.trust_unsigned_process` says otherwise."""
+    """Who a processed read runs as: a signature that leaves `x-oss-process` out vouches for the object, not for the
+    chain appended to it, so it reads as an anonymous one unless `server.trust_unsigned_process` says otherwise."""
+    # AWS V2 never signs x-oss-process; the Python v2 OSS SDK's V1 signer omits it.
     if identity is None or PROCESS not in identity.unsigned_query:
         return identity
     if trust_unsigned_process:

@@ -56,17 +56,16 @@ def derived_etag(source_etag: str, canonical: str, resource_etags: tuple[str, ..
 
 
 async def current_meta(svc: Services, bucket: str, key: str) -> ObjectMeta:
-    """The object's metadata as the upstream has it now, or as trusted for `revalidate_after_s`.
-
-    "Now" is one HEAD that started after this request arrived; concurrent requests for one object share it,
-    so a popular object costs a remote upstream one HEAD per round trip rather than one per request.
-    """
+    """The object's metadata as the upstream has it now (one HEAD that started after this request arrived), or
+    as trusted for `revalidate_after_s`."""
     known = svc.known
     if known is not None:
         try:  # one lookup (an expired entry is missing too)
             return known[(bucket, key)]
         except KeyError:
             pass
+    # Concurrent requests for one object share this HEAD (SharedHeads), so a popular object costs a remote
+    # upstream one HEAD per round trip rather than one per request.
     meta = await svc.upstream.head(bucket, key)
     if known is not None:
         known[(bucket, key)] = meta
@@ -96,11 +95,8 @@ async def read_source(svc: Services, bucket: str, key: str, meta: ObjectMeta, ma
 
 
 async def render(svc: Services, job: Job, conditions: Conditions | None = None) -> Rendition:
-    """The rendition of the job: validators first, then the cache, then one computation.
-
-    The ETag comes from the current source ETag (a HEAD, no body), so `conditions` answer 304/412 and a
-    cache hit is served before any body is fetched; identical concurrent misses share one computation.
-    """
+    """The rendition of the job: validators first, then the cache, then one computation that identical
+    concurrent misses share."""
     bucket, key, chain = job.bucket, job.key, job.chain
     if job.extra_keys:
         meta, *extra_metas = await asyncio.gather(
@@ -111,6 +107,8 @@ async def render(svc: Services, job: Job, conditions: Conditions | None = None) 
     else:  # the common case, without gather's tasks
         meta, resources = await current_meta(svc, bucket, key), {}
         etag = derived_etag(meta.etag, chain.canonical())
+    # The ETag comes from the current source ETag (a HEAD, no body), so `conditions` answer 304/412 and a
+    # cache hit is served before any body is fetched.
     if conditions:
         Preconditions.parse(conditions).check(ObjectMeta(meta.size, etag, meta.last_modified))
     cache_key = (bucket, key, etag)

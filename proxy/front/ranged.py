@@ -30,9 +30,8 @@ def reads_in_part(svc: Services, job: Job, meta: ObjectMeta) -> bool:
 
 
 async def run_on_ranges(svc: Services, job: Job, meta: ObjectMeta, resources: Mapping[str, bytes]) -> Output | None:
-    """The chain's output computed from ranges of the object, or None when it needed more rounds
-    (limits.max_range_reads) or bytes (limits.max_media_source_bytes) than allowed: the caller then
-    reads the object whole, if it may."""
+    """The chain's output from ranges of the object, or None when it needed more rounds (limits.max_range_reads)
+    or bytes (limits.max_media_source_bytes) than allowed: the caller then reads the object whole, if it may."""
     limits = svc.config.limits
     source = SparseSource(meta.size)
     start, end = 0, BLOCK

@@ -34,13 +34,8 @@ def can_relay(request: web.Request) -> bool:
 
 async def relay_body(request: web.Request, response: web.StreamResponse, source: SocketBody, length: int,
                      what: str, timeout: float | None) -> web.StreamResponse:
-    """Send the headers, the bytes the upstream client had buffered, then relay the rest of `length`.
-
-    An upstream that ends early or stalls for `timeout` seconds gets the client connection cut, as a
-    copying stream would: the client sees a short body, never a silently truncated object. The relay starts
-    once aiohttp's own buffer for the client is empty (a millisecond poll: it holds at most the headers and
-    the bytes already buffered), so bytes reach the socket in order.
-    """
+    """Send the headers, the bytes the upstream client had buffered, then relay the rest of `length`; an upstream
+    that ends early or stalls for `timeout` seconds gets the client connection cut, as a copying stream would."""
     stamp(request, response)
     await response.prepare(request)
     transport = request.transport
@@ -50,7 +45,9 @@ async def relay_body(request: web.Request, response: web.StreamResponse, source:
         try:
             if buffered:
                 await response.write(buffered)
-            while transport.get_write_buffer_size():  # the headers and buffered bytes go out first
+            # The relay starts once aiohttp's own buffer for the client is empty, so bytes reach the socket in order
+            # (a millisecond poll: that buffer holds at most the headers and the bytes already buffered).
+            while transport.get_write_buffer_size():
                 if transport.is_closing():
                     raise ConnectionResetError("the client left")
                 await asyncio.sleep(0.001)
@@ -76,15 +73,15 @@ async def relay_body(request: web.Request, response: web.StreamResponse, source:
     finally:
         source.close(relayed)
         current_trace().relayed_bytes += relayed
-    # Headers are gone already: cut the connection so the client sees a short body (as `send_body` does).
+    # Headers are gone already: cut the connection so the client sees a short body (as `send_body` does), never
+    # a silently truncated object.
     transport.close()
     return response
 
 
 async def relay(src: int, dst: int, length: int, timeout: float | None) -> int:
-    """Move `length` bytes from socket `src` to socket `dst` (both non-blocking) through a pipe; the bytes
-    delivered, fewer when `src` ends early. ConnectionError when `dst` is gone; TimeoutError when `src`
-    sends nothing for `timeout` seconds."""
+    """Move `length` bytes from non-blocking socket `src` to `dst` through a pipe: the bytes delivered, fewer when
+    `src` ends early; ConnectionError when `dst` is gone, TimeoutError when `src` is silent `timeout` seconds."""
     loop = asyncio.get_running_loop()
     pipe_out, pipe_in = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     try:

@@ -18,29 +18,25 @@ Check = Callable[[dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """One OSS action as the grammar sees it.
-
-    `single_value` actions take one bare value (`rotate,90`) held under the key "".
-    `one_of` keys of which at least one must be given (else MissingArgument with `one_of_ec`), besides
-    each `required` parameter; `check` then enforces rules across parameters, each value parsed on its own.
-    `standalone` actions (`info`) cannot be chained with others.
-    `needs(values)` names the other objects of the same bucket the action reads (an image
-    watermark's key): the server fetches them before the chain runs, since processing does no I/O.
-    `signed_only` actions are refused to anonymous callers (media §1: IMM-backed doc/, video/info, audio/).
-    `engine` is the module that runs it: it defines `apply` (its signature belongs to the category's
-    runner) and may define `hint`, the decode hint the runner consults before decoding.
-    """
+    """One OSS action as the grammar sees it: its parameters, the rules across them, and the engine that runs it."""
 
     category: str
     name: str
     params: tuple[Param, ...]
+    # The module that runs the action: it defines `apply` (its signature belongs to the category's runner) and
+    # may define `hint`, the decode hint the runner consults before decoding.
     engine: str
+    # Keys of which at least one must be given (else MissingArgument with `one_of_ec`), besides each `required`
+    # parameter; `check` then enforces rules across parameters, each value parsed on its own.
     one_of: tuple[str, ...] = ()
     one_of_ec: str | None = None
     check: Check | None = None
-    single_value: bool = False
-    standalone: bool = False
+    single_value: bool = False  # one bare value (`rotate,90`), held under the key ""
+    standalone: bool = False  # cannot be chained with others (`info`)
+    # `needs(values)` names the other objects of the same bucket the action reads (an image watermark's key):
+    # the server fetches them before the chain runs, since processing does no I/O.
     needs: Callable[[Mapping[str, Any]], tuple[str, ...]] | None = None
+    # Refused to anonymous callers (media §1: IMM-backed doc/, video/info, audio/).
     signed_only: bool = False
 
     def param(self, key: str) -> Param | None:
@@ -53,10 +49,8 @@ class ActionSpec:
 
 @dataclass(frozen=True, eq=False)
 class Catalogue:
-    """Every action a dialect knows, by (category, name), and those it names but does not run.
-
-    Compared and hashed by identity: parsed chains are memoised per catalogue.
-    """
+    """Every action a dialect knows, by (category, name), and those it names but does not run; compared and
+    hashed by identity, since parsed chains are memoised per catalogue."""
 
     specs: tuple[ActionSpec, ...]
     unsupported: Mapping[str, frozenset[str]] = field(default_factory=dict)

@@ -83,10 +83,8 @@ def _text(value: Any) -> str:
 
 
 def parse_process(text: str, catalogue: Catalogue, max_actions: int = 20) -> Chain:
-    """Parse an already percent-decoded process string against `catalogue`, or raise a 400 `OssError`.
-
-    Chains are immutable, so they are remembered: a popular URL is parsed once.
-    """
+    """Parse an already percent-decoded process string against `catalogue`, or raise a 400 `OssError`; chains are
+    immutable, so they are remembered: a popular URL is parsed once."""
     return _parse(text, catalogue, max_actions)
 
 
@@ -201,10 +199,8 @@ def _check_chain(chain: Chain, catalogue: Catalogue, max_actions: int) -> None:
 
 
 def build_process(category: str, *actions: tuple[str, Mapping[str, Any] | Any]) -> str:
-    """Build a process string from parts: `build_process("image", ("resize", {"w": 300}))`.
-
-    A non-mapping second element is a single bare value: `("rotate", 90)`.
-    """
+    """Build a process string from parts: `build_process("image", ("resize", {"w": 300}))`; a non-mapping second
+    element is a single bare value: `("rotate", 90)`."""
     parts = [category]
     for name, args in actions:
         if isinstance(args, Mapping):

@@ -16,20 +16,17 @@ Parser = Callable[[str], Any]
 
 @dataclass(frozen=True)
 class Param:
-    """One `key_value` argument of an action (`key` is "" for a single-value action's bare value).
-
-    `default` is what the action uses when the key is absent; a value equal to it is dropped from
-    the canonical string, so `resize,m_lfit,w_1` and `resize,w_1` share a cache key. A `required`
-    one answers MissingArgument with its `ec` when absent.
-    """
+    """One `key_value` argument of an action (`key` is "" for a single-value action's bare value)."""
 
     key: str
     parse: Parser
     describe: str
     ec: str | None = None
+    # What the action uses when the key is absent; a value equal to it is dropped from the canonical string,
+    # so `resize,m_lfit,w_1` and `resize,w_1` share a cache key.
     default: Any = None
     code: str = "InvalidArgument"
-    required: bool = False
+    required: bool = False  # when absent: MissingArgument with `ec`
 
     def convert(self, action: str, text: str) -> Any:
         try:

@@ -45,8 +45,9 @@ def job_cost(chain: Chain, source: bytes) -> int:
 
 def pixel_passes(source: bytes) -> int:
     """Pixels x passes as the header tells; 0 for what is no image (the worker answers 400 at once), `HEAVY`
-    for an image whose size cannot be told cheaply. Runs on the event loop for every miss, so it never walks
-    more than a few header fields in Python: the rest is `bytes.count`, at C speed."""
+    for an image whose size cannot be told cheaply."""
+    # Runs on the event loop for every miss, so it never walks more than a few header fields in Python: the
+    # rest is `bytes.count`, at C speed.
     size = _header_size(source)
     if size is None:
         return HEAVY
@@ -65,11 +66,10 @@ def pixel_passes(source: bytes) -> int:
 
 
 def _header_size(source: bytes) -> tuple[int, int, bool] | None:
-    """(width, height, progressive) from the header of a JPEG, PNG, GIF, WebP, BMP, HEIC or AVIF; (0, 0) for
-    what none of them is; None when the header does not say within its first fields (TIFF page chains,
-    a JPEG whose frame header sits behind more segments than a camera writes)."""
+    """(width, height, progressive) from the header of a JPEG, PNG, GIF, WebP, BMP, HEIC or AVIF; (0, 0) for what
+    none of them is; None when its first fields do not say (TIFF page chains, a JPEG's late frame header)."""
     if source.startswith(_JPEG):
-        return _jpeg_frame(source)
+        return _jpeg_frame(source)  # None for a frame header behind more segments than a camera writes
     if source.startswith(_PNG) and len(source) >= 24:
         width, height = struct.unpack_from(">II", source, 16)
         return width, height, False

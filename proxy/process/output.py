@@ -12,13 +12,11 @@ from proxy.limits import Limits
 
 @dataclass(frozen=True)
 class Output:
-    """What a chain produces: the body and its media type.
-
-    `encode_s`, when the category measures it, is the time its final encode took (for the metrics).
-    """
+    """What a chain produces: the body and its media type."""
 
     body: bytes
     media_type: str
+    # When the category measures it, the time its final encode took (for the metrics).
     encode_s: float | None = field(default=None, compare=False)
 
 

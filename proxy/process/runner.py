@@ -31,10 +31,8 @@ RUNNERS: Mapping[str, Runner] = MappingProxyType({
 
 
 def needed_objects(chain: Chain, catalogue: Catalogue = OSS) -> tuple[str, ...]:
-    """The other objects of the same bucket that `chain` reads, each once, in order of use.
-
-    Raises a 400 when the chain names more than MAX_NEEDED_OBJECTS, before anything is fetched.
-    """
+    """The other objects of the same bucket that `chain` reads, each once, in order of use; a 400 when the chain
+    names more than MAX_NEEDED_OBJECTS, before anything is fetched."""
     keys = [
         key
         for action in chain.actions()
@@ -62,10 +60,8 @@ def reads_ranges(chain: Chain) -> bool:
 
 def run_chain(chain: Chain, source: bytes, media_type: str, limits: Limits,
               resources: Mapping[str, bytes] = NO_RESOURCES) -> Output:
-    """Apply every step of `chain` to `source`; raises `OssError` on bad input or a limit.
-
-    `resources` holds the objects `needed_objects(chain)` named that exist, by key.
-    """
+    """Apply every step of `chain` to `source`, `resources` holding the objects `needed_objects(chain)` named that
+    exist, by key; raises `OssError` on bad input or a limit."""
     output = Output(source, media_type)
     for step in chain.steps:
         deadline.check()  # a step may be long: none starts once the pool's deadline has passed

@@ -10,12 +10,8 @@ CHUNK_SIZE = 256 * 1024
 
 
 class ChunkReader:
-    """Yields exactly `length` bytes from `read(n)` (or, for `length=None`, until it returns b"") and then
-    closes its source.
-
-    The source is also closed on an error or on `aclose`, even before the first chunk, which a bare
-    async generator cannot promise (its `finally` never runs if it was never started).
-    """
+    """Yields exactly `length` bytes from `read(n)` (or, for `length=None`, until it returns b"") and then closes
+    its source, also on an error or on `aclose`, even before the first chunk."""
 
     def __init__(
         self, read: Callable[[int], Awaitable[bytes]], close: Callable[[], Awaitable[None]],
@@ -64,6 +60,7 @@ class ChunkReader:
             self._remaining -= len(chunk)
         return chunk
 
+    # Closes even a reader never started, which a bare async generator cannot promise (its `finally` would not run).
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True

@@ -103,11 +103,8 @@ def parse_range(value: str | None) -> ByteRange | None:
 
 @dataclass(frozen=True)
 class Preconditions:
-    """The conditional headers parsed and reduced to those RFC 9110 §13.2.2 evaluates.
-
-    If-Unmodified-Since is dropped when If-Match is present, If-Modified-Since when If-None-Match
-    is, and invalid dates always, so what remains can be forwarded to an upstream as it stands.
-    """
+    """The conditional headers parsed and reduced to those RFC 9110 §13.2.2 evaluates, so that what remains can be
+    forwarded to an upstream as it stands."""
 
     if_match: ETagList | None = None
     if_unmodified_since: datetime | None = None
@@ -118,6 +115,8 @@ class Preconditions:
     def parse(cls, conditions: Conditions) -> Preconditions:
         if_match = parse_etags(conditions.if_match)
         if_none_match = parse_etags(conditions.if_none_match)
+        # If-Unmodified-Since is dropped when If-Match is present, If-Modified-Since when If-None-Match is,
+        # and invalid dates always.
         return cls(
             if_match=if_match,
             if_unmodified_since=None if if_match else parse_http_date(conditions.if_unmodified_since),

@@ -10,19 +10,15 @@ from proxy.upstream.body import ChunkReader
 
 @dataclass(frozen=True)
 class ForwardRequest:
-    """One S3 REST call for the upstream to carry out as it stands, re-signed with the upstream's credentials.
-
-    `bucket` is "" for service-level calls and `key` "" for bucket-level ones; `query` holds decoded pairs
-    without the client's signature parameters (a bare name has the value ""); `headers` are S3-spelled and
-    already filtered; `body` streams exactly `content_length` bytes.
-    """
+    """One S3 REST call for the upstream to carry out as it stands, re-signed with the upstream's credentials."""
 
     method: str
-    bucket: str = ""
-    key: str = ""
+    bucket: str = ""  # "" for service-level calls
+    key: str = ""  # "" for bucket-level calls
+    # Decoded pairs without the client's signature parameters (a bare name has the value "").
     query: tuple[tuple[str, str], ...] = ()
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: AsyncIterable[bytes] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # S3-spelled and already filtered
+    body: AsyncIterable[bytes] | None = None  # streams exactly `content_length` bytes
     content_length: int = 0
 
     def param(self, name: str) -> str | None:
@@ -37,16 +33,13 @@ class ForwardRequest:
 
 @dataclass
 class ForwardResponse:
-    """A successful upstream answer: status, lower-cased headers and a body to consume or `aclose`.
-
-    `content_length` is None when the upstream did not say (the front then streams chunked).
-    Failures are raised as `OssError` instead, in the upstream's own code where it has one.
-    """
+    """A successful upstream answer: status, lower-cased headers and a body to consume or `aclose`; failures are
+    raised as `OssError` instead, in the upstream's own code where it has one."""
 
     status: int
     headers: Mapping[str, str]
     body: ChunkReader
-    content_length: int | None
+    content_length: int | None  # None when the upstream did not say (the front then streams chunked)
 
     async def aclose(self) -> None:
         await self.body.aclose()

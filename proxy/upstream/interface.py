@@ -29,10 +29,8 @@ class Upstream(Protocol):
         ...
 
     async def forward(self, request: ForwardRequest) -> ForwardResponse:
-        """Carry out any other S3 call (put, copy, delete, list, multipart…) and stream its answer.
-
-        A backend that cannot do an operation raises `unsupported_operation`.
-        """
+        """Carry out any other S3 call (put, copy, delete, list, multipart…) and stream its answer; a backend that
+        cannot do an operation raises `unsupported_operation`."""
         ...
 
     async def ping(self) -> None:

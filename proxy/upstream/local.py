@@ -1,4 +1,11 @@
-"""A directory as the object store: `root/<bucket>/<key>`, for the demo, tests and single hosts."""
+"""A directory as the object store: `root/<bucket>/<key>`, for the demo, tests and single hosts.
+
+ETag: a hash of (device, inode, size, mtime_ns), so no content is read to serve a HEAD, and every
+`put` changes it because it renames a fresh file into place. Unlike S3's it is not the content MD5.
+`put`'s content type and metadata live in `<bucket>/.osprey-meta/<sha256 of the path>.json` with
+the ETag they describe; no key can reach that folder, and a file replaced behind Osprey's back
+no longer matches its sidecar, so its type is guessed from the extension again.
+"""
 
 from __future__ import annotations
 
@@ -34,14 +41,7 @@ _REFUSED_SEGMENTS = {"", ".", ".."}
 
 
 class LocalUpstream:
-    """Buckets are the sub-directories of `root`; a key is a relative path that never leaves its bucket.
-
-    ETag: a hash of (device, inode, size, mtime_ns), so no content is read to serve a HEAD, and every
-    `put` changes it because it renames a fresh file into place. Unlike S3's it is not the content MD5.
-    `put`'s content type and metadata live in `<bucket>/.osprey-meta/<sha256 of the path>.json` with
-    the ETag they describe; no key can reach that folder, and a file replaced behind Osprey's back
-    no longer matches its sidecar, so its type is guessed from the extension again.
-    """
+    """Buckets are the sub-directories of `root`; a key is a relative path that never leaves its bucket."""
 
     def __init__(self, root: Path) -> None:
         self._root = Path(root)
@@ -82,10 +82,8 @@ class LocalUpstream:
         return await local_api.forward(self, request)
 
     async def write(self, bucket: str, key: str, chunks: AsyncIterable[bytes], stored: Stored) -> ObjectMeta:
-        """Stream `chunks` into a staging file, then rename it into place with its sidecar.
-
-        Readers see the old object or the new one, never a part; a failure midway leaves nothing behind.
-        """
+        """Stream `chunks` into a staging file, then rename it into place with its sidecar: readers see the old object
+        or the new one, never a part, and a failure midway leaves nothing behind."""
         upload = await asyncio.to_thread(self._start_upload, bucket, key)
         try:
             async for chunk in chunks:
@@ -189,15 +187,13 @@ class LocalUpstream:
         return file, first, meta, chosen
 
     def _stat(self, bucket: str, key: str) -> ObjectMeta:
-        """A HEAD (on every cache hit): a key seen before costs one lstat of the path it was checked to have.
-
-        What a key's file and sidecar said is remembered with the file's identity (type, device, inode, size,
-        mtime), which is also what its ETag hashes: a sidecar is written before its file is renamed into
-        place, so the same identity means the same answer. Only paths reached without a link are remembered;
-        one gone, replaced or turned into a link is checked in full again. A folder above it swapped for a
-        link later would be followed here, but bodies are always read through the full check (`_open`), so
-        no byte from outside the bucket is ever served.
-        """
+        """A HEAD (on every cache hit): a key seen before costs one lstat of the path it was checked to have."""
+        # What a key's file and sidecar said is remembered with the file's identity (type, device, inode, size,
+        # mtime), which is also what its ETag hashes: a sidecar is written before its file is renamed into
+        # place, so the same identity means the same answer. Only paths reached without a link are remembered;
+        # one gone, replaced or turned into a link is checked in full again. A folder above it swapped for a
+        # link later would be followed here, but bodies are always read through the full check (`_open`), so
+        # no byte from outside the bucket is ever served.
         known = self._known.get((bucket, key))
         if known is not None:
             path, identity, meta = known

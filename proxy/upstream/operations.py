@@ -59,12 +59,11 @@ def operation(method: str, bucket: str, key: str, params: Collection[str], copy_
 
 def refuse_oss_features(method: str, key: str, names: Iterable[str], oss_caller: bool) -> None:
     """501 NotImplemented for a call that asks for an OSS feature Osprey lacks (`names`: its query parameters
-    and lower-cased headers); `oss_caller` says it was signed the OSS way. Listing a bucket's live channels is
-    no such call: Osprey answers it (there are none)."""
+    and lower-cased headers); `oss_caller` says it was signed the OSS way."""
     for name in names:
         feature, s3_has_it = OSS_FEATURES.get(name, ("", False))
         if name == "live" and method == "GET" and not key:
-            continue
+            continue  # listing a bucket's live channels is no such call: Osprey answers it (there are none)
         if feature and (oss_caller or not s3_has_it):
             raise OssError(501, "NotImplemented", f"Osprey does not implement {feature} (`{name}`).")
 

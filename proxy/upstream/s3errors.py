@@ -66,10 +66,8 @@ def translated(bucket: str, key: str) -> Iterator[None]:
 
 
 def from_answer(response: Mapping[str, Any], bucket: str, key: str) -> OssError:
-    """An error answer in botocore's shape (`Error`, `ResponseMetadata`) as an `OssError`.
-
-    The upstream's own 4xx code and message reach the client (`NoSuchUpload`, `EntityTooSmall`…).
-    """
+    """An error answer in botocore's shape (`Error`, `ResponseMetadata`) as an `OssError`, the upstream's own 4xx
+    code and message reaching the client (`NoSuchUpload`, `EntityTooSmall`…)."""
     error = response.get("Error", {})
     metadata = response.get("ResponseMetadata", {})
     headers = metadata.get("HTTPHeaders", {})

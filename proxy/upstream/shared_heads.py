@@ -12,10 +12,7 @@ from proxy.upstream.objects import Conditions, ObjectMeta
 
 class SharedHeads:
     """`inner`, with unconditional HEADs shared by concurrent callers; every other call passes straight through.
-
-    A caller joins only a HEAD that started after it arrived (`SingleFlight.run_fresh`), so what it learns is
-    never older than its request. A local store is not wrapped: a stat costs less than sharing it.
-    """
+    A local store is not wrapped: a stat costs less than sharing it."""
 
     def __init__(self, inner: Upstream) -> None:
         self.inner = inner
@@ -24,6 +21,7 @@ class SharedHeads:
     async def head(self, bucket: str, key: str, conditions: Conditions | None = None) -> ObjectMeta:
         if conditions:
             return await self.inner.head(bucket, key, conditions)
+        # A caller joins only a HEAD that started after it arrived, so what it learns is never older than its request.
         meta, _ = await self._flights.run_fresh((bucket, key), partial(self.inner.head, bucket, key))
         return meta
 

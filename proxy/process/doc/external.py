@@ -63,11 +63,8 @@ class _Command:
 
 
 def _rtf(data: bytes) -> bytes:
-    """Empty each dangerous \\fldinst group and turn \\objlink / \\objautlink into \\objemb.
-
-    Only the field groups are parsed (from each \\fldinst to its closing brace, nested fields included),
-    so the cost follows the fields' size, not the document's.
-    """
+    """Empty each dangerous \\fldinst group and turn \\objlink / \\objautlink into \\objemb, parsing only the field
+    groups (each \\fldinst to its closing brace, nested fields included): the cost follows the fields' size."""
     cuts: list[tuple[int, int]] = []
     scanned = 0
     for match in _FLDINST.finditer(data):
@@ -151,11 +148,8 @@ _UTF16 = {b"\xff\xfe": "utf-16-le", b"<\x00": "utf-16-le", b"\xfe\xff": "utf-16-
 
 
 def _package(data: bytes) -> bytes:
-    """The zip with every XML member defused; the original bytes when no member changed.
-
-    Members are read one at a time and only the changed ones are kept, so a large package is not held
-    twice in memory.
-    """
+    """The zip with every XML member defused, or the original bytes when no member changed; members are read one
+    at a time and only the changed ones kept, so a large package is not held twice in memory."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             changed = {info.filename: new for info in archive.infolist()
@@ -172,11 +166,9 @@ def _package(data: bytes) -> bytes:
 
 
 def _member(content: bytes) -> bytes | None:
-    """One member defused when it is XML (whatever its name: parts are found by content type), else None.
-
-    UTF-16 is decoded as such; anything else as Latin-1, which keeps every byte of UTF-8 or any other
-    ASCII-based encoding as it was, since only ASCII is ever written back.
-    """
+    """One member defused when it is XML (whatever its name: parts are found by content type), else None."""
+    # UTF-16 is decoded as such; anything else as Latin-1, which keeps every byte of UTF-8 or any other
+    # ASCII-based encoding as it was, since only ASCII is ever written back.
     encoding = _UTF16.get(content[:2], "latin-1")
     if not content[:256].decode(encoding, "ignore").lstrip("\ufeff \t\r\n").startswith("<"):
         return None

@@ -101,10 +101,8 @@ def page_text(document: pdfium.PdfDocument, index: int) -> str:
 
 
 def text_runs(document: pdfium.PdfDocument, index: int) -> list[TextRun]:
-    """The text of page `index` in positioned runs (PDFium's text rectangles), at most MAX_TEXT_RUNS.
-
-    Rotated and degenerate pages give none: their rectangles would not match the rendered image.
-    """
+    """The text of page `index` in positioned runs (PDFium's text rectangles), at most MAX_TEXT_RUNS; rotated and
+    degenerate pages give none: their rectangles would not match the rendered image."""
     page = document[index]
     try:
         if page.get_rotation():

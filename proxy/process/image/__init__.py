@@ -31,10 +31,8 @@ Step = tuple[ActionSpec, dict[str, Any]]
 
 def run_image(data: bytes, actions: tuple[Action, ...], limits: Limits,
               resources: Mapping[str, bytes] = NO_RESOURCES) -> Output:
-    """Decode `data`, apply `actions` left to right, and encode the result (image §1.2).
-
-    `resources` (other objects of the bucket, by key) reach the actions as `state.resources`.
-    """
+    """Decode `data`, apply `actions` left to right, and encode the result (image §1.2); `resources` (other objects
+    of the bucket, by key) reach the actions as `state.resources`."""
     steps = [_resolve(action) for action in actions]
     state = replace(decode(data, limits, partial(needed_size, steps)), resources=resources)
     for spec, args in steps:

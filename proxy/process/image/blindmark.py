@@ -168,14 +168,14 @@ def grid_shape(size: tuple[int, int]) -> tuple[int, int]:
 
 
 def _candidate_shapes(size: tuple[int, int]) -> list[tuple[int, int]]:
-    """Every grid a mark in an image now `size` could use: any grid up to 1.5 times its short side (the
-    source may have been nearly four times larger), the long side rounded both ways, since a resize to
-    whole pixels shifts the aspect ratio a little."""
+    """Every grid a mark in an image now `size` could use: any grid up to 1.5 times its short side (the source
+    may have been nearly four times larger), the long side rounded both ways."""
     width, height = size
     short, long = min(width, height), max(width, height)
     shapes = []
     for side in sorted((grid for grid in GRIDS if grid <= 1.5 * short), reverse=True):
         blocks = side / BLOCK * long / short
+        # Both ways: a resize to whole pixels shifts the aspect ratio a little.
         counts = range(math.ceil(blocks - ASPECT_SLACK), math.floor(blocks + ASPECT_SLACK) + 1)
         shapes += [_oriented(side, count, width >= height) for count in sorted(counts, key=lambda n: abs(n - blocks))]
     return shapes

@@ -25,10 +25,8 @@ Box = tuple[int, int, int, int]
 
 
 def crop_box(source: Size, w: int, h: int, x: int, y: int, g: str | None) -> Box:
-    """The (left, top, right, bottom) rectangle cut from a `source` image (0 for w/h: to the edge).
-
-    Raises 400 BadRequest when the start point falls outside the image.
-    """
+    """The (left, top, right, bottom) rectangle cut from a `source` image (0 for w/h: to the edge); 400 BadRequest
+    when the start point falls outside the image."""
     width, height = source
     w = min(w or width, width)
     h = min(h or height, height)

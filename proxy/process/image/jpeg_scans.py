@@ -18,10 +18,8 @@ _END_OF_ENTROPY = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 def count_scans(data: bytes, stop_after: int) -> int:
-    """The SOS markers of the first image in `data` (up to its EOI); the walk stops once past `stop_after`.
-
-    A malformed tail ends the count where libjpeg would stop reading too. Not a JPEG: 0.
-    """
+    """The SOS markers of the first image in `data` (up to its EOI), 0 for no JPEG; the walk stops once past
+    `stop_after`, and a malformed tail ends the count where libjpeg would stop reading too."""
     if not data.startswith(b"\xff\xd8"):
         return 0
     position, scans, size = 2, 0, len(data)

@@ -19,15 +19,12 @@ _MAX_OVERSAMPLED_SIDE = 4096
 
 
 def rounded_mask(size: Size, radius: float) -> Image.Image:
-    """An L mask of `size`: 255 inside the rectangle whose corners are rounded by `radius` px.
-
-    `radius` may end in a half pixel (a circle of odd diameter d has radius d/2); it lies in
-    [0.5, half the shorter side]. Only one corner is drawn; the others are its mirror images.
-    """
+    """An L mask of `size`: 255 inside the rectangle whose corners are rounded by `radius` px, which lies in
+    [0.5, half the shorter side] and may end in a half pixel (a circle of odd diameter d has radius d/2)."""
     width, height = size
     mask = Image.new("L", size, 255)
     side = math.ceil(radius)
-    corner = _corner(side, radius)
+    corner = _corner(side, radius)  # drawn once: the other corners are its mirror images
     mask.paste(corner, (0, 0))
     mask.paste(corner.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (width - side, 0))
     mask.paste(corner.transpose(Image.Transpose.FLIP_TOP_BOTTOM), (0, height - side))

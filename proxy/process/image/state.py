@@ -26,38 +26,29 @@ class Quality:
 
 @dataclass(frozen=True)
 class SourceHeader:
-    """What `info` reports about the source object (image §4.14); no action changes it.
-
-    `jfif` is a JPEG's APP0 density (unit, x, y); `exif` the EXIF block exactly as stored, every IFD
-    and offset intact (a TIFF's own first IFD, re-serialised).
-    """
+    """What `info` reports about the source object (image §4.14); no action changes it."""
 
     byte_size: int
     frame_count: int
-    jfif: tuple[int, int, int] | None = None
+    jfif: tuple[int, int, int] | None = None  # a JPEG's APP0 density (unit, x, y)
+    # The EXIF block exactly as stored, every IFD and offset intact (a TIFF's own first IFD, re-serialised).
     exif: bytes | None = None
 
 
 @dataclass(frozen=True)
 class ImageState:
-    """An image between decode and encode; actions return a new state, never mutate one.
+    """An image between decode and encode; actions return a new state, never mutate one."""
 
-    `size` is the logical size every geometry rule uses. Frames have exactly that size, except
-    right after a JPEG draft decode, when only encode-only actions run before a resize.
-    `durations` (ms) and `loop` matter only when there are several frames (an animation).
-    `output` is set by actions that answer with their own body (JSON): the chain stops there.
-    `frames` is empty when the chain reads only the header (`HEADER_ONLY`); `header` is set by decode.
-    An animated GIF's frames are held as decoded, in P mode (one byte a pixel rather than RGBA's four),
-    until an action reads them: `frame`, `map_frames` and `first_frame` hand out L, LA, RGB or RGBA.
-    `resources` are the other objects of the bucket the chain reads (image watermarks), by key.
-    `max_bytes` bounds the frames `map_frames` makes (limits.max_decoded_bytes, set by decode): an
-    action on a thousand held palette frames makes a thousand RGBA ones.
-    """
-
+    # Empty when the chain reads only the header (`HEADER_ONLY`). An animated GIF's frames are held as decoded,
+    # in P mode (one byte a pixel rather than RGBA's four), until an action reads them: `frame`, `map_frames`
+    # and `first_frame` hand out L, LA, RGB or RGBA.
     frames: tuple[Image.Image, ...]
+    # The logical size every geometry rule uses. Frames have exactly that size, except right after a JPEG
+    # draft decode, when only encode-only actions run before a resize.
     size: Size
     source_format: str
     target_format: str
+    # `durations` (ms) and `loop` matter only when there are several frames (an animation).
     durations: tuple[int, ...] = ()
     loop: int | None = None
     source_quality: int | None = None
@@ -65,9 +56,12 @@ class ImageState:
     progressive: bool = False
     exif: bytes | None = None
     icc: bytes | None = None
-    output: Output | None = None
-    header: SourceHeader | None = None
+    output: Output | None = None  # set by actions that answer with their own body (JSON): the chain stops there
+    header: SourceHeader | None = None  # set by decode
+    # The other objects of the bucket the chain reads (image watermarks), by key.
     resources: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    # Bounds the frames `map_frames` makes (limits.max_decoded_bytes, set by decode): an action on a thousand
+    # held palette frames makes a thousand RGBA ones.
     max_bytes: int | None = None
 
     @property

@@ -66,11 +66,8 @@ def detect_media_meta(data: bytes, limits: Limits) -> Output:
 
 
 def first_frame_rotations(container: InputContainer, limits: Limits) -> dict[int, int]:
-    """Each video stream's clockwise display rotation, from its first frame.
-
-    Reads at most limits.max_seek_frames packets; a stream whose frames do not decode is left out
-    (info describes what it can rather than failing).
-    """
+    """Each video stream's clockwise display rotation, from its first frame within limits.max_seek_frames packets;
+    a stream whose frames do not decode is left out (info describes what it can rather than failing)."""
     streams = [stream for stream in container.streams.video if stream.codec_context is not None]
     found: dict[int, int] = {}
     if not streams:

@@ -30,11 +30,8 @@ DEMUXERS = (
 
 @contextmanager
 def open_source(data: bytes | SparseSource) -> Iterator[InputContainer]:
-    """`data` opened for demuxing; FFmpeg errors raised inside the block become 400 `BadRequest`.
-
-    With a `SparseSource`, a read of bytes it does not hold raises its `NeedBytes` when the block
-    ends, whatever happened inside: what FFmpeg made of the early end of file does not count.
-    """
+    """`data` opened for demuxing; FFmpeg errors raised inside the block become 400 `BadRequest`, and with a
+    `SparseSource`, a read of bytes it does not hold raises its `NeedBytes` when the block ends."""
     sparse = data if isinstance(data, SparseSource) else None
     try:
         try:
@@ -52,6 +49,7 @@ def open_source(data: bytes | SparseSource) -> Iterator[InputContainer]:
         except av.FFmpegError as exc:
             raise bad_request(f"The source is corrupt or truncated and cannot be decoded ({exc.strerror}).") from None
     except Exception:
+        # Whatever happened inside: what FFmpeg made of the early end of file does not count.
         if sparse is not None and sparse.missing is not None:
             raise sparse.missing from None
         raise

@@ -22,18 +22,17 @@ class NeedBytes(Exception):
 
 
 class SparseSource:
-    """A readable, seekable file of `size` bytes of which only `ranges` ((offset, bytes), disjoint) are held.
-
-    A read at a position not held records it in `missing` and answers end of file from then on:
-    PyAV reports a Python exception raised in its read callback only on some paths (and logs it as
-    dropped on others), so the caller checks `missing` after the step whatever its outcome.
-    """
+    """A readable, seekable file of `size` bytes of which only `ranges` ((offset, bytes), disjoint) are held; a read
+    not held records it in `missing`, which the caller checks after the step whatever its outcome."""
 
     def __init__(self, size: int, ranges: tuple[tuple[int, bytes], ...] = ()) -> None:
         self.size = size
         self.ranges = tuple(sorted((offset, data) for offset, data in ranges if data))
         self._starts = [offset for offset, _ in self.ranges]
         self._position = 0
+        # A read at a position not held records it here and answers end of file from then on, rather than raise:
+        # PyAV reports a Python exception raised in its read callback only on some paths (and logs it as
+        # dropped on others).
         self.missing: NeedBytes | None = None
 
     def __len__(self) -> int:

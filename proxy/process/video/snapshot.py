@@ -87,18 +87,16 @@ def frame_at(container: InputContainer, stream: VideoStream, t_ms: int, fast: bo
 
 def _from_key_frame(container: InputContainer, stream: VideoStream, target: int,
                     seek: bool) -> tuple[Iterator[VideoFrame], VideoFrame | None]:
-    """The decoded frames from the key frame at or before `target`, and the first of them.
-
-    Containers without an index (MPEG-TS) seek by bytes and may land past that key frame, or past the
-    last one (decoders skip what precedes a key frame): then step back one, two, four… seconds, down
-    to the start.
-    """
+    """The decoded frames from the key frame at or before `target`, and the first of them; an unindexed container
+    (MPEG-TS) that lands past it steps back one, two, four… seconds, down to the start."""
     position, step = target, round(1 / stream.time_base)
     while True:
         if seek:
             container.seek(position, stream=stream, backward=True)
         frames = decoded(container, stream)
         first = next(frames, None)
+        # Containers without an index seek by bytes and may land past that key frame, or past the last one
+        # (decoders skip what precedes a key frame).
         landed_early = first is not None and (first.pts is None or first.pts <= target)
         if not seek or position == 0 or landed_early:
             return frames, first
