@@ -49,9 +49,8 @@ def parse_expires(text: str | None, name: str) -> int:
 
 
 def parse_amz_expires(text: str) -> int:
-    """`X-Amz-Expires` as S3 reads it: 0 to 604800 seconds. 0 is a URL that has expired already (403
-    `AccessDenied` from `check_window`, as on S3); no number, a negative one or one past a week is S3's 400
-    `AuthorizationQueryParametersError`, in its words."""
+    """`X-Amz-Expires` as S3 reads it: 0 to 604800 seconds, else S3's 400 AuthorizationQueryParametersError.
+    (0 is a URL already expired: `check_window` answers 403 AccessDenied, as S3 does.)"""
     if not _SIGNED_NUMBER.fullmatch(text):
         raise query_parameters_error("X-Amz-Expires should be a number")
     lifetime = int(text)

@@ -69,9 +69,8 @@ def error_response(err: OssError, request: web.Request, request_id: str) -> web.
 
 
 def as_oss_error(exc: Exception, request: web.Request, request_id: str) -> OssError:
-    """What a handler's exception means to the client: its own OssError, aiohttp's HTTP error in OSS terms, an
-    incomplete request when its connection is gone, or (anything else, logged with its traceback) an
-    InternalError quoting the request id."""
+    """What a handler's exception means to the client: its OssError, aiohttp's HTTP error in OSS terms, an
+    incomplete request when its connection is gone, else an InternalError (logged with its traceback)."""
     if isinstance(exc, OssError):
         return exc
     if isinstance(exc, ConnectionError) and (request.transport is None or request.transport.is_closing()):
@@ -85,12 +84,11 @@ def as_oss_error(exc: Exception, request: web.Request, request_id: str) -> OssEr
 
 
 def stamp(request: web.Request, response: web.StreamResponse) -> None:
-    """Name the server and the request id, and forbid MIME sniffing (a stored object must never turn into a page
-    by its bytes); called just before a response's headers go out, wherever a response is prepared
-    (`observe._send`, `objects.send_body`, `relay.relay_body`, the metrics port, the connection guard's own
-    answers): an on_response_prepare signal would cost every cache hit a few µs.
-
-    The id goes in the headers of the dialect the request was signed in; an anonymous request gets both."""
+    """Name the server and the request id (in the request's dialect; both for an anonymous one) and forbid MIME
+    sniffing, so a stored object never turns into a page by its bytes."""
+    # Called just before a response's headers go out, wherever one is prepared (`observe._send`,
+    # `objects.send_body`, `relay.relay_body`, the metrics port, the connection guard's own answers): an
+    # on_response_prepare signal would cost every cache hit a few µs.
     headers = response.headers
     request_id = request.get(REQUEST_ID) or new_request_id()
     dialect = _signed_dialect(request)

@@ -59,9 +59,8 @@ def conditions_from(request: web.Request, with_range: bool = True) -> Conditions
 
 
 def object_headers(meta: ObjectMeta, query: Mapping[str, str] | None = None, oss: bool = False) -> CIMultiDict[str]:
-    """The upstream's validators, type, user metadata and what it says about the object, in both S3 and OSS
-    spelling (`oss`: an OSS-signed read, whose ETag OSS writes in upper case), then the overrides the query
-    asks for."""
+    """The upstream's validators, type, user metadata and what it says about the object, in S3 and OSS spelling
+    (`oss`: an OSS-signed read, whose ETag OSS writes in upper case), then the query's overrides."""
     headers = CIMultiDict({
         "Content-Type": meta.content_type,
         "ETag": oss_etag(meta.etag) if oss else meta.etag,

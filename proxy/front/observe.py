@@ -34,11 +34,9 @@ access_log = logging.getLogger(ACCESS_LOGGER)
 
 def served(handler: Handler, metrics: Metrics) -> Handler:
     """`handler` as a route: a request id and a trace, an OSS error body for any failure, the answer sent in
-    full (so duration and bytes include a buffered body), then its metrics and access line.
-
-    A wrapper rather than aiohttp middleware: middleware adds several layers of calls to every request,
-    and a cache hit is little more than those layers.
-    """
+    full (so duration and bytes include a buffered body), then its metrics and access line."""
+    # A wrapper rather than aiohttp middleware: middleware adds several layers of calls to every request,
+    # and a cache hit is little more than those layers.
 
     async def serve(request: web.Request) -> web.StreamResponse:
         request_id = request[REQUEST_ID] = new_request_id()

@@ -89,9 +89,7 @@ class _Check:
 async def request_body(request: web.Request, identity: Identity | None,
                        max_bytes: int | None = None) -> tuple[AsyncIterator[bytes], int]:
     """The payload to forward and its exact length; raises before reading when the framing is unusable.
-
-    A body of unknown length is read whole first (at most `max_bytes`, and never more than
-    `server.max_chunked_upload_bytes`); one of known length streams through."""
+    One of unknown length is spooled whole first (at most `max_bytes` and `server.max_chunked_upload_bytes`)."""
     decoded_length = _decoded_length(request)
     decoder = decoder_for(identity, decoded_length) if identity is not None else None
     length = decoded_length if decoder is not None else request.content_length

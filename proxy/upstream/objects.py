@@ -65,17 +65,14 @@ class Stored:
 
 @dataclass
 class ObjectStream:
-    """A GET answer: status 200, 206 or 304, the object's metadata and its body chunks.
-
-    `content_length` is the length of this answer's body; `content_range` is set for 206.
-    The body must be consumed or closed (`aclose`) so the connection returns to the pool.
-    """
+    """A GET answer: status 200, 206 or 304, the object's metadata and its body chunks. The body must be
+    consumed or closed (`aclose`) so the connection returns to the pool."""
 
     status: int
     meta: ObjectMeta
-    content_length: int
+    content_length: int  # of this answer's body
     body: AsyncIterator[bytes]
-    content_range: str | None = None
+    content_range: str | None = None  # set for 206
     socket: SocketBody | None = None  # the same body as a socket, when the front may relay it without copies
 
     async def aclose(self) -> None:
@@ -86,13 +83,11 @@ class ObjectStream:
 
 @dataclass(frozen=True)
 class SocketBody:
-    """The rest of an answer's body as a plain TCP socket, for a zero-copy relay instead of `body`.
-
-    `take()` stops the HTTP client reading and returns the body bytes it had already buffered and a
-    duplicate of the socket's descriptor, positioned at the next body byte (the caller closes it).
-    `close(relayed)` must follow once the caller is done: the connection is dropped, never reused, since its
-    stream position is the caller's; `relayed` is how many bytes the caller moved past the buffered ones.
-    """
+    """The rest of an answer's body as a plain TCP socket, for a zero-copy relay instead of `body`; the
+    connection is dropped afterwards, never reused, since its stream position is the caller's."""
+    # `take()` stops the HTTP client reading and returns the body bytes it had already buffered and a duplicate
+    # of the socket's descriptor, positioned at the next body byte (the caller closes it). `close(relayed)`
+    # must follow once the caller is done; `relayed` is how many bytes it moved past the buffered ones.
 
     take: Callable[[], tuple[bytes, int]]
     close: Callable[[int], None]

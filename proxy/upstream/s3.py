@@ -130,10 +130,8 @@ class S3Upstream:
         await self._stack.aclose()
 
     async def _check_bucket(self, bucket: str) -> None:
-        """A HEAD 404 has no body to tell a missing key from a missing bucket: ask the bucket.
-
-        Only its own 404 changes the answer; any other failure leaves the key's 404 standing.
-        """
+        """A HEAD 404 has no body to tell a missing key from a missing bucket: ask the bucket. Only its own
+        404 changes the answer; any other failure leaves the key's 404 standing."""
         try:
             with translated(bucket, ""):
                 await self._client.head_bucket(Bucket=bucket)
