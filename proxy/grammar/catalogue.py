@@ -38,6 +38,9 @@ class ActionSpec:
     needs: Callable[[Mapping[str, Any]], tuple[str, ...]] | None = None
     # Refused to anonymous callers (media §1: IMM-backed doc/, video/info, audio/).
     signed_only: bool = False
+    # Arguments the action runs with on a small image ("" for none): the sample the docs, a playground and the
+    # catalogue's contract tests use.
+    example: str = ""
 
     def param(self, key: str) -> Param | None:
         return next((p for p in self.params if p.key == key), None)

@@ -63,6 +63,7 @@ RESIZE = _spec(
     ),
     one_of=("w", "h", "l", "s", "p"), one_of_ec=EC_RESIZE_NOTHING,
     check=_check_resize,
+    example="w_24",
 )
 
 # --- format, quality, interlace (image §4.4, image §4.5, image §4.6): encode-only
@@ -81,9 +82,10 @@ def parse_format(text: str) -> str:
 
 FORMAT = _spec(
     "format", (Param("", parse_format, "one of " + ", ".join(FORMATS), EC_FORMAT, required=True),), single_value=True,
+    example="png",
 )
-QUALITY = _spec("quality", (int_param("q", 1, 100), int_param("Q", 1, 100)), one_of=("q", "Q"))
-INTERLACE = _spec("interlace", (int_param("", 0, 1, required=True),), single_value=True)
+QUALITY = _spec("quality", (int_param("q", 1, 100), int_param("Q", 1, 100)), one_of=("q", "Q"), example="q_50")
+INTERLACE = _spec("interlace", (int_param("", 0, 1, required=True),), single_value=True, example="1")
 
 # --- crop, indexcrop, circle, rounded-corners (image §4.2, image §4.11, image §4.9, image §4.10)
 EC_CROP_GRAVITY = "0040-00000209"
@@ -100,6 +102,7 @@ CROP = _spec(
         int_param("y", 0, NO_BOUND, default=0),
         choice_param("g", GRAVITIES, EC_CROP_GRAVITY),
     ),
+    example="w_20,h_20",
 )
 INDEXCROP = _spec(
     "indexcrop",
@@ -109,19 +112,22 @@ INDEXCROP = _spec(
         int_param("i", 0, NO_BOUND, EC_INDEXCROP, default=0),
     ),
     one_of=("x", "y"), one_of_ec=EC_INDEXCROP,
+    example="x_16",
 )
-CIRCLE = _spec("circle", (int_param("r", 1, MAX_RADIUS, required=True),))
+CIRCLE = _spec("circle", (int_param("r", 1, MAX_RADIUS, required=True),), example="r_12")
 ROUNDED_CORNERS = _spec(
     "rounded-corners", (int_param("r", 1, MAX_RADIUS, EC_RADIUS, required=True),), "rounded_corners",
+    example="r_6",
 )
 
 # --- rotate, auto-orient (image §4.7, image §4.8)
 EC_ROTATE = "0040-00000217"
 EC_AUTO_ORIENT = "0040-00000215"
 
-ROTATE = _spec("rotate", (int_param("", 0, 360, EC_ROTATE, default=0),), single_value=True)
+ROTATE = _spec("rotate", (int_param("", 0, 360, EC_ROTATE, default=0),), single_value=True, example="90")
 AUTO_ORIENT = _spec(
     "auto-orient", (int_param("", 0, 1, EC_AUTO_ORIENT, required=True),), "auto_orient", single_value=True,
+    example="1",
 )
 
 # --- blur, bright, contrast, sharpen (image §4.12, image §4.13)
@@ -134,10 +140,10 @@ def _check_blur(values: dict[str, Any]) -> None:
         raise missing_argument(f"blur needs both r_ and s_; {' and '.join(missing)} missing.")
 
 
-BLUR = _spec("blur", (int_param("r", 1, 50), int_param("s", 1, 50)), check=_check_blur)
-BRIGHT = _spec("bright", (int_param("", -100, 100, EC_BRIGHT, required=True),), single_value=True)
-CONTRAST = _spec("contrast", (int_param("", -100, 100, required=True),), single_value=True)
-SHARPEN = _spec("sharpen", (int_param("", 50, 399, required=True),), single_value=True)
+BLUR = _spec("blur", (int_param("r", 1, 50), int_param("s", 1, 50)), check=_check_blur, example="r_2,s_2")
+BRIGHT = _spec("bright", (int_param("", -100, 100, EC_BRIGHT, required=True),), single_value=True, example="20")
+CONTRAST = _spec("contrast", (int_param("", -100, 100, required=True),), single_value=True, example="20")
+SHARPEN = _spec("sharpen", (int_param("", 50, 399, required=True),), single_value=True, example="100")
 
 # --- answers of their own: info, average-hue (image §4.14, image §4.15), codes and faces (media §4)
 INFO = _spec("info", (), standalone=True)
@@ -170,6 +176,7 @@ BLINDWATERMARK = _spec(
         int_param("q", 70, 100, default=90),
     ),
     signed_only=True,
+    example=f"content_{encode_b64('hi')},s_high",
 )
 BLINDWATERMARK_DECODE = _spec("blindwatermark-decode", (), "blindwatermark_decode", signed_only=True)
 
@@ -265,6 +272,7 @@ WATERMARK = _spec(
     ),
     one_of=("text", "image"), one_of_ec=EC_WATERMARK_NOTHING,
     needs=mark_keys,
+    example=f"text_{encode_b64('Hi')},size_12",
 )
 
 IMAGE = (

@@ -1,6 +1,6 @@
 """What every image action of the catalogue shares, checked over the catalogue rather than per action.
 
-A new action joins these tests by its catalogue line and one row of VALID below: each parameter refuses an
+A new action joins these tests by its catalogue line (its `example` arguments): each parameter refuses an
 out-of-range value with the EC its spec declares, a missing required one answers MissingArgument, an RGBA
 source keeps its alpha, and an animated GIF keeps its frames, unless a table says why not.
 """
@@ -16,18 +16,10 @@ from proxy.errors import OssError
 from proxy.grammar.chain import parse_process
 from proxy.grammar.image import IMAGE
 from proxy.grammar.oss import OSS
-from proxy.grammar.params import Param, encode_b64
+from proxy.grammar.params import Param
 
 from .conftest import encoded, run_process
 
-# Arguments each action runs with on the small sources below ("" for none).
-VALID = {
-    "resize": "w_24", "format": "png", "quality": "q_50", "interlace": "1", "crop": "w_20,h_20",
-    "indexcrop": "x_16", "circle": "r_12", "rounded-corners": "r_6", "rotate": "90", "auto-orient": "1",
-    "blur": "r_2,s_2", "bright": "20", "contrast": "20", "sharpen": "100", "info": "", "average-hue": "",
-    "watermark": f"text_{encode_b64('Hi')},size_12", "codes": "", "faces": "",
-    "blindwatermark": f"content_{encode_b64('hi')},s_high", "blindwatermark-decode": "",
-}
 # Actions that answer JSON about the image instead of an image.
 ANSWERS_JSON = {"info", "average-hue", "codes", "faces", "blindwatermark-decode"}
 # Actions that keep only the first frame of an animation, and why (each is a documented decision).
@@ -38,7 +30,7 @@ FIRST_FRAME_ONLY = {
 # Actions that refuse a GIF source outright, and why.
 REFUSES_GIF = {"rounded-corners": "OSS does not support GIF (image §4.10): a 400 NotImplemented, not a silent no-op"}
 # Arguments that differ on the GIF source: `format,png` would (rightly) drop the animation.
-ANIMATED_VALID = VALID | {"format": "gif"}
+ON_GIF = {"format": "gif"}
 # Sizes an action needs from its source (blindwatermark refuses images under 200 px a side).
 SIDE = {"blindwatermark": 320}
 SPECS = [pytest.param(spec, id=spec.name) for spec in IMAGE]
@@ -46,8 +38,8 @@ _RANGE = re.compile(r"an integer in \[(-?\d+), (-?\d+)\]")
 _CHOICES = re.compile(r"one of (.+)")
 
 
-def test_every_image_action_has_a_row_of_valid_arguments():
-    assert set(VALID) == {spec.name for spec in IMAGE}
+def test_every_image_action_that_takes_arguments_has_an_example():
+    assert [spec.name for spec in IMAGE if spec.params and not spec.example] == []
 
 
 def _bad_values(param: Param) -> list[str]:
@@ -113,8 +105,8 @@ def _textured(side: int, mode: str) -> Image.Image:
     return image
 
 
-def _run(spec, data: bytes, valid=VALID):
-    args = valid[spec.name]
+def _run(spec, data: bytes, overrides=None):
+    args = (overrides or {}).get(spec.name, spec.example)
     return run_process(f"image/{spec.name}" + (f",{args}" if args else ""), data)
 
 
@@ -137,10 +129,10 @@ def test_an_animated_gif_keeps_its_frames_unless_the_action_says_why_not(spec):
     data = encoded(frames[0], "gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
     if spec.name in REFUSES_GIF:
         with pytest.raises(OssError) as info:
-            _run(spec, data, ANIMATED_VALID)
+            _run(spec, data, ON_GIF)
         assert (info.value.status, info.value.code) == (400, "NotImplemented")
         return
-    result = Image.open(io.BytesIO(_run(spec, data, ANIMATED_VALID).body))
+    result = Image.open(io.BytesIO(_run(spec, data, ON_GIF).body))
     assert result.format == "GIF"
     assert result.n_frames == (1 if spec.name in FIRST_FRAME_ONLY else 3)
 
