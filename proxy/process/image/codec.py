@@ -18,6 +18,7 @@ import struct
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pillow_heif
 from PIL import GifImagePlugin, Image, ImageCms, UnidentifiedImageError
 
@@ -219,26 +220,46 @@ def estimate_jpeg_quality(tables: Mapping[int, Sequence[int]]) -> int | None:
     """The IJG quality (1-100) whose scaled base tables are nearest the file's quantisation tables.
 
     Exact for files written by libjpeg (Pillow, most cameras' software); the nearest match for others.
-    Ties go to the higher quality, so a re-encode never loses more than the source did.
+    Ties go to the higher quality, so a re-encode never loses more than the source did. libjpeg's own
+    tables are a dictionary lookup; others one vectorised distance to the tables precomputed at import.
     """
     if not tables:
         return None
-    pairs = [(tables[0], _LUMA)] + ([(tables[1], _CHROMA)] if 1 in tables else [])
+    signature = (tuple(tables[0]), tuple(tables[1]) if 1 in tables else None)
+    if (exact := _EXACT_QUALITY.get(signature)) is not None:
+        return exact
+    distance = _table_distance(tables[0], _LUMA_BY_QUALITY)
+    if 1 in tables:
+        distance += _table_distance(tables[1], _CHROMA_BY_QUALITY)
+    return _QUALITIES[int(distance.argmin())]  # the first minimum: the highest of equally near qualities
 
-    def distance(quality: int) -> int:
-        return sum(
-            abs(actual - expected)
-            for table, base in pairs
-            for actual, expected in zip(table, _scaled(base, quality), strict=True)
-        )
 
-    return min(range(100, 0, -1), key=distance)
+def _table_distance(table: Sequence[int], by_quality: np.ndarray) -> np.ndarray:
+    """The L1 distance of one 64-entry table to each row of `by_quality`."""
+    values = np.asarray(table, dtype=np.int64)
+    if values.shape != (64,):
+        raise ValueError(f"a JPEG quantisation table has 64 entries, not {values.size}")
+    return np.abs(by_quality - values).sum(axis=1)
 
 
 def _scaled(base: Sequence[int], quality: int) -> list[int]:
     """libjpeg's `jpeg_quality_scaling` + `jpeg_add_quant_table` with force_baseline."""
     scale = 5000 // quality if quality < 50 else 200 - 2 * quality
     return [min(max((value * scale + 50) // 100, 1), 255) for value in base]
+
+
+# Highest quality first, so that `argmin` breaks ties towards it.
+_QUALITIES = tuple(range(100, 0, -1))
+_LUMA_BY_QUALITY = np.array([_scaled(_LUMA, quality) for quality in _QUALITIES], dtype=np.int64)
+_CHROMA_BY_QUALITY = np.array([_scaled(_CHROMA, quality) for quality in _QUALITIES], dtype=np.int64)
+# (luma, chroma or None) exactly as libjpeg writes them → quality; lowest first, so that of qualities
+# writing the same tables the highest stays.
+_EXACT_QUALITY = {
+    (tuple(luma), chroma): quality
+    for quality in range(1, 101)
+    for luma in (_scaled(_LUMA, quality),)
+    for chroma in (tuple(_scaled(_CHROMA, quality)), None)
+}
 
 
 def _open(data: bytes) -> Image.Image:
