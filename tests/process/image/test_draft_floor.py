@@ -1,6 +1,6 @@
 """A JPEG decoded at a reduced DCT scale and resampled stays within a PSNR floor of a full decode + Lanczos.
 
-The floor is what `codec._DRAFT_GAP` is chosen by: 45 dB on camera-like photos and on text, for every
+The floor is what `codec.DRAFT_GAP` is chosen by: 45 dB on camera-like photos and on text, for every
 resize mode. Aliased one-pixel line art (black on white, all its energy at the edges) stays near 41 dB at
 any DCT reduction, so it is held to 40 dB: the draft must not make it worse than that.
 """
