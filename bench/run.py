@@ -39,25 +39,36 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
+from bench.reference import ReferencePool  # noqa: E402
 from proxy import samples  # noqa: E402
 from proxy.grammar.chain import parse_process  # noqa: E402
 from proxy.grammar.oss import OSS  # noqa: E402
 from proxy.limits import Limits  # noqa: E402
+from proxy.process.image.codec import DRAFT_GAP  # noqa: E402
 from proxy.process.runner import run_chain  # noqa: E402
 
 BUCKET = "bench"
+# The camera-like sources (noise, texture, fine detail at a camera's byte size: 3.5 MB and 0.7 MB) are the
+# figures that count; the flat drawings (0.8 MB at 12 MP) show how much easier such files are.
 CORPUS = {
+    "12mp-camera.jpg": lambda: samples.camera_jpeg(4000, 3000),
+    "1080p-camera.jpg": lambda: samples.camera_jpeg(1920, 1080),
     "12mp.jpg": lambda: samples.photo_jpeg(4000, 3000),
     "1080p.jpg": lambda: samples.photo_jpeg(1920, 1080),
     "alpha.png": lambda: samples.alpha_png(1024),
     "anim.gif": lambda: samples.animated_gif(300, 20),
 }
-MISS_CASES = (
-    ("miss 12MP JPEG resize,w_300", "12mp.jpg", "image/resize,w_300"),
-    ("miss 1080p JPEG resize,w_800/format,webp", "1080p.jpg", "image/resize,w_800/format,webp"),
-    ("miss PNG resize,w_256", "alpha.png", "image/resize,w_256"),
-    ("miss GIF resize,w_150", "anim.gif", "image/resize,w_150"),
+# name, object, process, and for a JPEG resize the independent reference's (width, Pillow format)
+MISS_CASES: tuple[tuple[str, str, str, tuple[int, str] | None], ...] = (
+    ("miss 12MP camera JPEG resize,w_300", "12mp-camera.jpg", "image/resize,w_300", (300, "JPEG")),
+    ("miss 1080p camera JPEG resize,w_800/format,webp", "1080p-camera.jpg", "image/resize,w_800/format,webp",
+     (800, "WEBP")),
+    ("miss 12MP flat JPEG resize,w_300", "12mp.jpg", "image/resize,w_300", (300, "JPEG")),
+    ("miss 1080p flat JPEG resize,w_800/format,webp", "1080p.jpg", "image/resize,w_800/format,webp", (800, "WEBP")),
+    ("miss PNG resize,w_256", "alpha.png", "image/resize,w_256", None),
+    ("miss GIF resize,w_150", "anim.gif", "image/resize,w_150", None),
 )
+REFERENCE_ROUNDS = 4
 PASS_THROUGH_BYTES = 100 * 1024 * 1024
 ATTACK_CLIENTS = 4
 ATTACK_TIMEOUT_S = 10  # limits.timeout_s for the attack: short enough that runaway jobs are cut in the run
@@ -248,6 +259,32 @@ def in_process_limit(data: bytes, process: str, seconds: float, workers: int = 2
         return done / (time.perf_counter() - start)
 
 
+async def misses_against_reference(url: Callable[[int], str], data: bytes, reference: tuple[int, str], args,
+                                   name: str) -> None:
+    """Osprey's misses and the independent Pillow pipeline (bench/reference.py) in alternating rounds on
+    a pool as large as Osprey's: the reference decodes at ≥ 1x the output (what a plain Pillow service
+    does) and at Osprey's quality floor (≥ DRAFT_GAP x). The ratios printed are the rounds' medians."""
+    width, fmt = reference
+    workers = os.cpu_count() or 1
+    gaps = {"draft ≥1x": 1.0, f"draft ≥{DRAFT_GAP}x": float(DRAFT_GAP)}
+    rounds: list[Result] = []
+    rates: dict[str, list[float]] = {label: [] for label in gaps}
+    seconds = args.seconds / REFERENCE_ROUNDS
+    with ReferencePool(workers) as pool:
+        await load(url, 1, args.concurrency, "warm-up")
+        for gap in gaps.values():
+            pool.rate(data, width, fmt, gap, 1)
+        for _ in range(REFERENCE_ROUNDS):
+            rounds.append(await load(url, seconds, args.concurrency, name))
+            for label, gap in gaps.items():
+                rates[label].append(pool.rate(data, width, fmt, gap, seconds))
+    parts = []
+    for label, values in rates.items():
+        ratios = [result.rate / rate for result, rate in zip(rounds, values, strict=True)]
+        parts.append(f"Pillow {label} {statistics.median(values):6.1f} img/s ratio {statistics.median(ratios):4.2f}")
+    print(merged(rounds).line("  " + "; ".join(parts)))
+
+
 @asynccontextmanager
 async def bare_server(body: bytes, work: Path) -> AsyncIterator[str]:
     """A bare aiohttp handler returning `body` from memory, in its own process as Osprey is: the ceiling
@@ -384,14 +421,19 @@ async def run_backend(label: str, upstream_toml: str, work: Path, corpus: dict[s
         base = f"http://127.0.0.1:{port}/{BUCKET}"
         try:
             if cases == "misses":
-                for name, key, process in MISS_CASES:
+                for name, key, process, reference in MISS_CASES:
                     # A distinct trailing quality per request makes every request a true miss (no cache,
                     # no coalescing) while doing the same decode/resize/encode work.
                     url = partial(miss_url, f"{base}/{key}?x-oss-process={process}")
+                    if reference is not None and not args.no_reference:
+                        await misses_against_reference(url, corpus[key], reference, args, name)
+                        continue
                     result = await load(url, args.seconds, args.concurrency, name)
                     limit = in_process_limit(corpus[key], process, args.seconds)
                     print(result.line(f"  limit {limit:6.1f} req/s  ratio {result.rate / limit:4.2f}"))
-                name, key, process = MISS_CASES[0]
+                if args.misses_only:
+                    return
+                name, key, process, _ = MISS_CASES[0]
                 url = partial(miss_url, f"{base}/{key}?x-oss-process={process}")
                 burst = await load(url, args.seconds, 16, f"{name} x16 concurrent")
                 print(burst.line(f"  peak RSS of Osprey (server + workers) {peak_rss_mib(proc.pid):.0f} MiB"))
@@ -452,7 +494,7 @@ async def run_attack(work: Path, args) -> None:
     port = free_port()
     proc = start_osprey(config, port)
     base = f"http://127.0.0.1:{port}/{BUCKET}"
-    name, key, process = MISS_CASES[0]
+    name, key, process, _ = MISS_CASES[0]
     ordinary = partial(miss_url, f"{base}/{key}?x-oss-process={process}")
     hostile = [f"{base}/{key}?x-oss-process={process}" for key, process in HOSTILE_URLS]
     try:
@@ -493,6 +535,9 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--backend", choices=("local", "s3", "both"), default="both")
     parser.add_argument("--attack", action="store_true", help="the hostile-load case alone")
+    parser.add_argument("--misses-only", action="store_true", help="only the miss cases")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="JPEG misses against Osprey's own run_chain only, not the independent Pillow pipeline")
     args = parser.parse_args()
     if args.attack:
         print(f"Osprey under attack: {os.cpu_count()} cores, {args.seconds:g} s, {ATTACK_CLIENTS} hostile and "
