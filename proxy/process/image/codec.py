@@ -98,11 +98,8 @@ NeededSize = Callable[[Size], Size | None]
 
 
 def decode(data: bytes, limits: Limits, needed: NeededSize | None = None) -> ImageState:
-    """Decode `data` after checking its header against `limits`.
-
-    `needed(header_size)` may return the smallest size the chain needs; a JPEG is then decoded at
-    the largest DCT reduction that stays at least `DRAFT_GAP` times that size. `HEADER_ONLY` decodes no frame.
-    """
+    """Decode `data` after checking its header against `limits`; a JPEG at the largest DCT reduction that stays
+    `DRAFT_GAP` times the size `needed(header_size)` returns, if it returns one (`HEADER_ONLY`: no frame)."""
     image = _open(data)
     fmt = SOURCE_FORMATS[image.format or ""]
     try:
@@ -223,12 +220,10 @@ def encode(state: ImageState) -> Output:
 
 
 def estimate_jpeg_quality(tables: Mapping[int, Sequence[int]]) -> int | None:
-    """The IJG quality (1-100) whose scaled base tables are nearest the file's quantisation tables.
-
-    Exact for files written by libjpeg (Pillow, most cameras' software); the nearest match for others.
-    Ties go to the higher quality, so a re-encode never loses more than the source did. libjpeg's own
-    tables are a dictionary lookup; others one vectorised distance to the tables precomputed at import.
-    """
+    """The IJG quality (1-100) whose scaled base tables are nearest the file's quantisation tables: exact for
+    libjpeg's (Pillow, most cameras' software), the nearest for others; ties go to the higher quality."""
+    # A tie goes up so that a re-encode never loses more than the source did. libjpeg's own tables are a
+    # dictionary lookup; others one vectorised distance to the tables precomputed at import.
     if not tables:
         return None
     signature = (tuple(tables[0]), tuple(tables[1]) if 1 in tables else None)
@@ -373,9 +368,8 @@ def _corrupt(fmt: str, exc: BaseException) -> OssError:
 
 
 def _encodable(frame: Image.Image, fmt: str) -> Image.Image:
-    """JPG has no alpha: transparent areas become white (image §4.5); BMP cannot store LA; GIF's
-    transparency is all or nothing, so alpha is cut at half (else resampled edges grow halos);
-    an untouched TIFF source is copied, so its own (maybe damaged) tags are not written again."""
+    """What `fmt` can store: alpha over white for JPG (image §4.5), RGBA for BMP's LA, GIF's alpha cut at half
+    (else resampled edges grow halos), an untouched TIFF source copied (its maybe damaged tags not rewritten)."""
     if fmt == "jpg" and frame.mode in ("LA", "RGBA"):
         flat = Image.new(frame.mode[:-1], frame.size, "white")
         flat.paste(frame, mask=frame.getchannel("A"))
@@ -412,12 +406,10 @@ def _options(state: ImageState, fmt: str) -> dict[str, Any]:
 
 
 def _animation_options(state: ImageState, fmt: str, frames: Sequence[Image.Image]) -> dict[str, Any]:
-    """Timing and looping; a GIF without a loop count plays once, which WebP must be told (loop 1).
-
-    Frames are whole pictures, so a GIF with transparency clears each frame before the next one
-    (disposal 2) instead of drawing over it. Frames reach the encoder one by one, made encodable as
-    it takes them (Pillow's GIF writer keeps only its palette copy), not as a second set held at once.
-    """
+    """Timing and looping (a GIF without a loop count plays once, which WebP must be told: loop 1), and
+    disposal 2 for a transparent GIF, since frames are whole pictures, not drawn over each other."""
+    # Frames reach the encoder one by one, made encodable as it takes them (Pillow's GIF writer keeps only its
+    # palette copy), not as a second set held at once.
     options: dict[str, Any] = {
         "save_all": True, "append_images": (_encodable(frame, fmt) for frame in frames[1:]),
         "duration": list(state.durations),

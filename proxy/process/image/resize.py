@@ -35,11 +35,8 @@ Box = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class Geometry:
-    """How a source becomes the result, in the source's logical pixels: no pixels needed.
-
-    `region` of the source is resampled to `size` and placed at `offset` on a `canvas`
-    (`fill` crops through `region`; `pad` has a canvas larger than `size`).
-    """
+    """How a source becomes the result, in the source's logical pixels: `region` resampled to `size`, placed at
+    `offset` on a `canvas` (`fill` crops through `region`; `pad` has a canvas larger than `size`)."""
 
     size: Size
     region: Box

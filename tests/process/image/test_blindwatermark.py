@@ -3,7 +3,6 @@
 import io
 import json
 
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -12,6 +11,7 @@ from proxy.grammar.oss import OSS
 from proxy.grammar.params import encode_b64
 from proxy.limits import Limits
 from proxy.process.image.codec import estimate_jpeg_quality
+from tests.imaging import psnr
 
 from .conftest import EXAMPLE_JPG
 
@@ -21,14 +21,6 @@ MARK = f"image/blindwatermark,content_{encode_b64(TEXT)}"
 
 def decoded(run, data: bytes) -> str:
     return json.loads(run("image/blindwatermark-decode", data).body)["Content"]
-
-
-def rgb(data: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float64)
-
-
-def psnr(a: bytes, b: bytes) -> float:
-    return 10 * np.log10(255**2 / np.mean((rgb(a) - rgb(b)) ** 2))
 
 
 def attacked(data: bytes, scale: float, resample: Image.Resampling, quality: int) -> bytes:

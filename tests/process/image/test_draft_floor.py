@@ -13,8 +13,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from proxy import samples
+from proxy.grammar.image import RESIZE_MODES
 from proxy.process import image as image_runner
 from proxy.process.image import codec, resize
+from tests.imaging import psnr
 
 from .conftest import encoded, run_process
 
@@ -58,13 +60,7 @@ def pixels(process: str, data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(body)).convert("RGB"), dtype=np.float64)
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    assert a.shape == b.shape
-    mse = float(((a - b) ** 2).mean())
-    return 99.0 if mse == 0 else 10 * np.log10(255**2 / mse)
-
-
-@pytest.mark.parametrize("mode", resize.MODES)
+@pytest.mark.parametrize("mode", RESIZE_MODES)
 @pytest.mark.parametrize("kind", CORPUS)
 def test_a_draft_decode_stays_within_the_floor_of_a_full_decode(monkeypatch, mode, kind):
     data = CORPUS[kind]
@@ -84,12 +80,12 @@ def test_the_decode_scale_is_the_smallest_at_least_the_gap_times_the_output(monk
     """Not a full decode in disguise, nor a smaller one than the floor allows."""
     assert codec.DRAFT_GAP == 2.5
     seen = []
-    real_render = resize._render
+    real_resample = resize._resample
 
     def render(frame, **kwargs):
         seen.append(frame.size)
-        return real_render(frame, **kwargs)
+        return real_resample(frame, **kwargs)
 
-    monkeypatch.setattr(resize, "_render", render)
+    monkeypatch.setattr(resize, "_resample", render)
     run_process(f"image/resize,w_{width}", CORPUS["photo"])
     assert seen == [decoded]
