@@ -10,6 +10,7 @@ from aiohttp import web
 from proxy.auth import Identity
 from proxy.errors import OssError, invalid_argument
 from proxy.front.addressing import Address
+from proxy.front.copy_range import close_copy_range
 from proxy.front.dialect import (
     MAX_DOCUMENT_BYTES,
     client_headers,
@@ -63,6 +64,8 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
         query = oss_list_query(operation, query)
         if operation in _OSS_TYPED_WRITES:
             headers.setdefault("content-type", "application/octet-stream")
+    if operation == "UploadPartCopy":
+        await close_copy_range(upstream, headers)
     body, length = await request_body(request, identity) if request.method in _WITH_BODY else (None, 0)
     if oss and operation == "CompleteMultipartUpload" and body is not None:
         body, length = await _with_s3_etags(body, headers)
