@@ -50,6 +50,7 @@ _OSS_VALUES = {
 _S3_VALUES = {name: {s3: oss for oss, s3 in reversed(values.items())} for name, values in _OSS_VALUES.items()}
 OSS_META, AMZ_META = "x-oss-meta-", "x-amz-meta-"
 _VENDOR_PREFIXES = ("x-amz-", "x-oss-")
+_OSS_URL_SIGNATURES = frozenset({"OSSAccessKeyId", "x-oss-credential", "x-oss-access-key-id"})  # V1, V4, V2
 
 _PASSED_DOWN = frozenset({"content-type", "etag", "last-modified", "accept-ranges", "content-range", *STORED_HEADERS})
 _AMZ_DROPPED_DOWN = frozenset({"x-amz-request-id", "x-amz-id-2"})  # the upstream's ids; Osprey has its own
@@ -106,7 +107,7 @@ def oss_list_query(operation: str, query: list[tuple[str, str]]) -> list[tuple[s
 
 def oss_signed(authorization: str, query: Collection[str]) -> bool:
     """Whether a request carries an OSS signature (header or presigned URL), so is answered in OSS's spellings."""
-    return authorization.startswith("OSS") or not {"OSSAccessKeyId", "x-oss-credential"}.isdisjoint(query)
+    return authorization.startswith("OSS") or not _OSS_URL_SIGNATURES.isdisjoint(query)
 
 
 def object_type(etag: str) -> str:

@@ -36,7 +36,7 @@ AUTH_PARAMS = frozenset({
     "X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Content-Sha256",
     "AWSAccessKeyId", "OSSAccessKeyId", "Expires", "Signature", "security-token",
     "x-oss-signature-version", "x-oss-credential", "x-oss-date", "x-oss-expires", "x-oss-signature",
-    "x-oss-additional-headers", "x-oss-security-token",
+    "x-oss-additional-headers", "x-oss-security-token", "x-oss-access-key-id",
 })
 # List options OSS SDKs send empty on a first page (`continuation-token=`, `part-number-marker=`) where S3 would
 # take the empty value for a bad token or number; every other empty option reaches the upstream as given.

@@ -1,14 +1,20 @@
 """OSS apps unchanged, continued: part copies with an open range, OSS signature V2 and CRC-64 end-to-end checks,
 each through the official SDK against Osprey in front of moto and checked on moto itself."""
 
+import base64
+import io
 import os
+import xml.etree.ElementTree as ET
+from urllib.parse import parse_qs, quote, urlsplit
 
 import alibabacloud_oss_v2 as oss_v2
 import oss2
 import pytest
+import requests
+from PIL import Image
 
 from .clients import in_thread, oss_bucket
-from .conftest import CLIENT_KEY, CLIENT_SECRET
+from .conftest import CLIENT_KEY, CLIENT_SECRET, jpeg_bytes
 from .test_oss_sdk import MIB, _v2_client
 
 # moto takes parts of S3's 5 MiB minimum (all but the last).
@@ -52,3 +58,73 @@ async def test_an_open_range_from_a_missing_source_is_no_such_key(osprey, moto, 
     upload = (await in_thread(oss.init_multipart_upload, "joined.bin")).upload_id
     with pytest.raises(oss2.exceptions.NoSuchKey):
         await in_thread(oss.upload_part_copy, bucket, "absent.bin", (10, None), "joined.bin", upload, 1)
+
+
+def _v2_bucket(osprey, bucket, secret=CLIENT_SECRET):
+    return oss_bucket(osprey, oss2.AuthV2(CLIENT_KEY, secret), bucket)
+
+
+async def test_oss2_auth_v2_puts_gets_and_processes(osprey, moto, bucket):
+    oss = _v2_bucket(osprey, bucket)
+    await in_thread(oss.put_object, "red.jpg", jpeg_bytes(), headers={"x-oss-meta-owner": "li"})
+    stored = await in_thread(moto.head_object, Bucket=bucket, Key="red.jpg")
+    assert stored["Metadata"] == {"owner": "li"}
+    got = await in_thread(oss.get_object, "red.jpg")
+    assert (await in_thread(got.read), got.headers["x-oss-meta-owner"]) == (jpeg_bytes(), "li")
+    assert got.etag == stored["ETag"].strip('"').upper()  # answered in OSS's spellings
+    processed = await in_thread(oss.get_object, "red.jpg", process="image/resize,w_50")
+    assert Image.open(io.BytesIO(await in_thread(processed.read))).size == (50, 25)
+    assert [o.key for o in (await in_thread(oss.list_objects)).object_list] == ["red.jpg"]
+
+
+async def test_oss2_auth_v2_signed_url_reads_a_processed_object(osprey, moto, bucket):
+    await in_thread(moto.put_object, Bucket=bucket, Key="red.jpg", Body=jpeg_bytes())
+    url = _v2_bucket(osprey, bucket).sign_url("GET", "red.jpg", 60, params={"x-oss-process": "image/resize,w_40"})
+    assert "x-oss-signature-version=OSS2" in url
+    answer = await in_thread(requests.get, url, timeout=10)
+    assert answer.status_code == 200
+    assert Image.open(io.BytesIO(answer.content)).size == (40, 20)
+
+
+async def test_an_oss2_v2_url_with_a_tampered_signature_or_chain_is_signature_does_not_match(osprey, moto, bucket):
+    await in_thread(moto.put_object, Bucket=bucket, Key="red.jpg", Body=jpeg_bytes())
+    url = _v2_bucket(osprey, bucket).sign_url("GET", "red.jpg", 60, params={"x-oss-process": "image/resize,w_40"})
+    signature = parse_qs(urlsplit(url).query)["x-oss-signature"][0]
+    forged = url.replace(quote(signature, safe=""), quote(base64.b64encode(b"x" * 32).decode(), safe=""))
+    for bad in (forged, url.replace("w_40", "w_400")):
+        answer = await in_thread(requests.get, bad, timeout=10)
+        assert answer.status_code == 403 and _code(answer) == "SignatureDoesNotMatch"
+
+
+async def test_an_oss2_v2_header_signature_with_the_wrong_secret_is_signature_does_not_match(osprey, moto, bucket):
+    with pytest.raises(oss2.exceptions.ServerError) as refused:
+        await in_thread(_v2_bucket(osprey, bucket, "not-the-secret").put_object, "x.txt", b"x")
+    assert (refused.value.status, refused.value.code) == (403, "SignatureDoesNotMatch")
+    assert "Contents" not in await in_thread(moto.list_objects_v2, Bucket=bucket)
+
+
+async def test_an_expired_oss2_v2_url_is_access_denied(osprey, moto, bucket):
+    await in_thread(moto.put_object, Bucket=bucket, Key="a.txt", Body=b"a")
+    url = _v2_bucket(osprey, bucket).sign_url("GET", "a.txt", -5)
+    answer = await in_thread(requests.get, url, timeout=10)
+    assert answer.status_code == 403 and _code(answer) == "AccessDenied"
+    assert b"expired" in answer.content
+
+
+async def test_an_oss2_v2_url_covers_every_x_oss_header_and_no_x_amz_one(osprey, moto, bucket):
+    await in_thread(moto.put_object, Bucket=bucket, Key="a.txt", Body=b"a")
+    url = _v2_bucket(osprey, bucket).sign_url("PUT", "b.txt", 60)
+    added = await in_thread(requests.put, url, data=b"b", headers={"x-oss-copy-source": f"/{bucket}/a.txt"},
+                            timeout=10)
+    assert added.status_code == 403 and _code(added) == "SignatureDoesNotMatch"
+    unsigned = await in_thread(requests.put, url, data=b"b", headers={"x-amz-copy-source": f"/{bucket}/a.txt"},
+                               timeout=10)
+    assert unsigned.status_code == 403 and b"<HeadersNotSigned>x-amz-copy-source<" in unsigned.content
+    assert "b.txt" not in [o["Key"] for o in (await in_thread(moto.list_objects_v2, Bucket=bucket))["Contents"]]
+    plain = await in_thread(requests.put, url, data=b"b", timeout=10)
+    assert plain.status_code == 200
+    assert (await in_thread(moto.get_object, Bucket=bucket, Key="b.txt"))["Body"].read() == b"b"
+
+
+def _code(answer) -> str:
+    return ET.fromstring(answer.content).findtext("Code")
