@@ -5,6 +5,7 @@ import base64
 import io
 import os
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from urllib.parse import parse_qs, quote, urlsplit
 
 import alibabacloud_oss_v2 as oss_v2
@@ -13,8 +14,10 @@ import pytest
 import requests
 from PIL import Image
 
+from proxy.app import build_app
+
 from .clients import in_thread, oss_bucket
-from .conftest import CLIENT_KEY, CLIENT_SECRET, jpeg_bytes
+from .conftest import CLIENT_KEY, CLIENT_SECRET, jpeg_bytes, moto_config
 from .test_oss_sdk import MIB, _v2_client
 
 # moto takes parts of S3's 5 MiB minimum (all but the last).
@@ -68,7 +71,7 @@ async def test_oss2_auth_v2_puts_gets_and_processes(osprey, moto, bucket):
     oss = _v2_bucket(osprey, bucket)
     await in_thread(oss.put_object, "red.jpg", jpeg_bytes(), headers={"x-oss-meta-owner": "li"})
     stored = await in_thread(moto.head_object, Bucket=bucket, Key="red.jpg")
-    assert stored["Metadata"] == {"owner": "li"}
+    assert stored["Metadata"]["owner"] == "li"
     got = await in_thread(oss.get_object, "red.jpg")
     assert (await in_thread(got.read), got.headers["x-oss-meta-owner"]) == (jpeg_bytes(), "li")
     assert got.etag == stored["ETag"].strip('"').upper()  # answered in OSS's spellings
@@ -128,3 +131,85 @@ async def test_an_oss2_v2_url_covers_every_x_oss_header_and_no_x_amz_one(osprey,
 
 def _code(answer) -> str:
     return ET.fromstring(answer.content).findtext("Code")
+
+
+def _oss_crc(data: bytes) -> str:
+    crc = oss2.utils.Crc64()
+    crc.update(data)
+    return str(crc.crc)
+
+
+@pytest.mark.parametrize("auth", [oss2.Auth(CLIENT_KEY, CLIENT_SECRET), oss2.AuthV4(CLIENT_KEY, CLIENT_SECRET)],
+                         ids=["oss-v1", "oss-v4"])
+async def test_oss2_end_to_end_crc_on_put_get_and_head(osprey, moto, bucket, auth):
+    oss = oss_bucket(osprey, auth, bucket)
+    assert oss.enable_crc
+    data = os.urandom(300_000)
+    put = await in_thread(oss.put_object, "c.bin", data, headers={"x-oss-meta-kind": "raw"})
+    assert put.crc == int(_oss_crc(data))
+    got = await in_thread(oss.get_object, "c.bin")
+    assert got.headers["x-oss-hash-crc64ecma"] == _oss_crc(data)
+    assert await in_thread(got.read) == data  # oss2 compares its own CRC of the bytes at the end
+    assert got.client_crc == got.server_crc
+    head = await in_thread(oss.head_object, "c.bin")
+    assert head.headers["x-oss-hash-crc64ecma"] == _oss_crc(data)
+    assert {k for k in head.headers if k.lower().startswith("x-oss-meta-")} == {"x-oss-meta-kind"}
+    stored = await in_thread(moto.head_object, Bucket=bucket, Key="c.bin")
+    assert stored["Metadata"] == {"kind": "raw", "osprey-crc64": _oss_crc(data)}
+    copied = await in_thread(oss.copy_object, bucket, "c.bin", "d.bin")
+    assert copied.status == 200
+    assert (await in_thread(oss.head_object, "d.bin")).headers["x-oss-hash-crc64ecma"] == _oss_crc(data)
+
+
+async def test_oss_v2_sdk_checks_the_crc_of_put_and_get(osprey, bucket):
+    client = _v2_client(osprey)
+    data = b"v2 sdk body" * 1000
+    put = await in_thread(client.put_object, oss_v2.PutObjectRequest(bucket=bucket, key="v2.bin", body=data))
+    assert put.hash_crc64 == _oss_crc(data)
+    got = await in_thread(client.get_object, oss_v2.GetObjectRequest(bucket=bucket, key="v2.bin"))
+    assert (got.hash_crc64, await in_thread(got.body.read)) == (_oss_crc(data), data)
+
+
+async def test_a_client_crc_is_verified_and_kept(osprey, moto, bucket):
+    oss = oss_bucket(osprey, oss2.AuthV4(CLIENT_KEY, CLIENT_SECRET), bucket)
+    data = b"declared" * 100
+    await in_thread(oss.put_object, "ok.bin", data, headers={"x-oss-hash-crc64ecma": _oss_crc(data)})
+    assert (await in_thread(oss.head_object, "ok.bin")).headers["x-oss-hash-crc64ecma"] == _oss_crc(data)
+    with pytest.raises(oss2.exceptions.InvalidDigest) as refused:
+        await in_thread(oss.put_object, "bad.bin", data, headers={"x-oss-hash-crc64ecma": _oss_crc(data + b"x")})
+    assert refused.value.status == 400
+    keys = [o["Key"] for o in (await in_thread(moto.list_objects_v2, Bucket=bucket))["Contents"]]
+    assert keys == ["ok.bin"]
+
+
+async def test_a_client_cannot_set_the_kept_crc_itself(osprey, moto, bucket):
+    oss = oss_bucket(osprey, oss2.AuthV4(CLIENT_KEY, CLIENT_SECRET), bucket)
+    await in_thread(oss.put_object, "f.bin", b"forged", headers={"x-oss-meta-osprey-crc64": "12345"})
+    stored = await in_thread(moto.head_object, Bucket=bucket, Key="f.bin")
+    assert stored["Metadata"] == {"osprey-crc64": _oss_crc(b"forged")}
+
+
+async def test_upload_part_answers_the_part_crc(osprey, bucket):
+    oss = oss_bucket(osprey, oss2.Auth(CLIENT_KEY, CLIENT_SECRET), bucket)
+    upload = (await in_thread(oss.init_multipart_upload, "m.bin")).upload_id
+    part = await in_thread(oss.upload_part, "m.bin", upload, 1, b"part one")
+    assert part.crc == int(_oss_crc(b"part one"))  # oss2 has compared it with its own already
+
+
+async def test_a_put_past_the_crc_buffer_is_answered_with_its_crc_but_not_kept(aiohttp_server, moto_server, moto,
+                                                                               bucket):
+    config = moto_config(moto_server)
+    config = replace(config, limits=replace(config.limits, crc64_buffer_bytes=1000))
+    server = await aiohttp_server(build_app(config))
+    oss = oss_bucket(server.make_url("/"), oss2.AuthV4(CLIENT_KEY, CLIENT_SECRET), bucket)
+    small, large = b"s" * 1000, os.urandom(1001)
+    for key, data in (("small.bin", small), ("large.bin", large)):
+        assert (await in_thread(oss.put_object, key, data)).crc == int(_oss_crc(data))
+    assert (await in_thread(moto.head_object, Bucket=bucket, Key="small.bin"))["Metadata"] == {
+        "osprey-crc64": _oss_crc(small)}
+    assert (await in_thread(moto.head_object, Bucket=bucket, Key="large.bin"))["Metadata"] == {}
+    got = await in_thread(oss.get_object, "large.bin")
+    assert "x-oss-hash-crc64ecma" not in got.headers and await in_thread(got.read) == large
+    # A body of unknown length is spooled whole before it goes upstream: its CRC is known, so kept, at any size.
+    await in_thread(oss.put_object, "chunked.bin", iter([large[:500], large[500:]]))
+    assert (await in_thread(oss.head_object, "chunked.bin")).headers["x-oss-hash-crc64ecma"] == _oss_crc(large)
