@@ -26,6 +26,9 @@ class Limits:
     """Memory one image job may decode into: pixels * bytes per pixel * frames held, decoders' own buffers."""
     max_media_source_bytes: int = 100 * MB
     """Largest video/audio source: videos outgrow images' 20 MiB, but the whole object sits in memory."""
+    crc64_buffer_bytes: int = 8 * MB
+    """Largest PutObject body read whole before it goes upstream, so its CRC-64 is kept with the object (larger
+    ones keep it only when the client sent it); bounds memory per upload."""
     max_range_reads: int = 8
     """Rounds of ranged GETs for one large video (the worker asks for the bytes it lacks each round);
     past them, or past max_media_source_bytes in all, the source is read whole if it may be."""

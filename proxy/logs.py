@@ -28,6 +28,8 @@ _SECRETS = (
     ),
     # V1 / V2 header signatures: `OSS <key id>:<signature>`, `AWS <key id>:<signature>`.
     re.compile(r"\b(OSS|AWS)( +[A-Za-z0-9_.\-]+:)([A-Za-z0-9+/=]+)"),
+    # OSS V2 header signatures: `OSS2 AccessKeyId:<key id>,…,Signature:<signature>`.
+    re.compile(r"\b(Signature)(:)([A-Za-z0-9+/=]+)"),
     # Whole Authorization headers and secret keys, however they got into a message.
     re.compile(r"(?i)\b(authorization|secret_access_key|secretaccesskey|aws_secret_access_key)"
                r"(['\"]?\s*[=:]\s*['\"]?)([^'\"\n]+)"),

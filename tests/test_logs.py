@@ -34,6 +34,7 @@ def capture():
      "Signature=fe5f80f77d5fa3beca038a248ff027", "fe5f80f77d5fa3beca038a248ff027"),
     ("header OSS ak-id:Zm9yZ2VkLXNpZ25hdHVyZQ== sent", "Zm9yZ2VkLXNpZ25hdHVyZQ"),
     ("AWS AKIDEXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg= came in", "frJIUN8DYpKDtOLCwo"),
+    ("OSS2 AccessKeyId:ak,AdditionalHeaders:range,Signature:cGxlYXNlLXJlZGFjdA== sent", "cGxlYXNlLXJlZGFjdA"),
     ("{'secret_access_key': 'wJalrXUtnFEMI/K7MDENG'}", "wJalrXUtnFEMI"),
     ("x-amz-security-token=FwoGZXIvYXdzEJr%2F", "FwoGZXIvYXdzEJr"),
 ])

@@ -1,4 +1,4 @@
-"""Client signature verification (AWS SigV4 and V2, OSS V1 and V4; header or presigned), free of any web framework.
+"""Client signature verification (AWS SigV4 and V2, OSS V1, V2 and V4; header or presigned), free of any web framework.
 
 The front builds a `SignedRequest`, calls `verify`, and for aws-chunked bodies feeds the body through
 `decoder_for(identity)`.

@@ -9,7 +9,7 @@ from typing import Literal
 
 from proxy.auth.signing import decode_query_component
 
-Scheme = Literal["aws-sigv2", "aws-sigv4", "oss-v1", "oss-v4"]
+Scheme = Literal["aws-sigv2", "aws-sigv4", "oss-v1", "oss-v2", "oss-v4"]
 
 
 @dataclass(frozen=True)

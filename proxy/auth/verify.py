@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from proxy.auth import oss_v1, oss_v4, sigv2, sigv4
+from proxy.auth import oss_v1, oss_v2, oss_v4, sigv2, sigv4
 from proxy.auth.clock import utc
 from proxy.auth.errors import malformed
 from proxy.auth.request import Identity, SignedRequest
+
+
+def _oss_presigned(request: SignedRequest, credentials: Mapping[str, str], now: datetime) -> Identity:
+    """OSS V2 and V4 URLs share their `x-oss-*` parameters: the version (or V2's access key id) tells them apart."""
+    version = request.param("x-oss-signature-version")
+    v2 = version == oss_v2.VERSION or (version is None and request.param("x-oss-access-key-id") is not None)
+    return (oss_v2.verify_presigned if v2 else oss_v4.verify_presigned)(request, credentials, now)
+
 
 HeaderVerifier = Callable[[SignedRequest, str, Mapping[str, str], datetime], Identity]
 QueryVerifier = Callable[[SignedRequest, Mapping[str, str], datetime], Identity]
@@ -16,13 +24,15 @@ QueryVerifier = Callable[[SignedRequest, Mapping[str, str], datetime], Identity]
 _HEADER_SCHEMES: dict[str, HeaderVerifier] = {
     sigv4.ALGORITHM: sigv4.verify_header,
     oss_v4.ALGORITHM: oss_v4.verify_header,
+    oss_v2.VERSION: oss_v2.verify_header,
     oss_v1.SCHEME.vendor: oss_v1.verify_header,
     sigv2.SCHEME.vendor: sigv2.verify_header,
 }
 # A presigned URL is recognised by any one of its parameters, so a half-built one gets a precise error.
 _QUERY_SCHEMES: tuple[tuple[frozenset[str], QueryVerifier], ...] = (
     (frozenset({"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"}), sigv4.verify_presigned),
-    (frozenset({"x-oss-signature-version", "x-oss-credential", "x-oss-signature"}), oss_v4.verify_presigned),
+    (frozenset({"x-oss-signature-version", "x-oss-credential", "x-oss-signature", "x-oss-access-key-id"}),
+     _oss_presigned),
     (frozenset({"AWSAccessKeyId"}), sigv2.verify_presigned),
     (frozenset({"OSSAccessKeyId", "Signature"}), oss_v1.verify_presigned),
 )

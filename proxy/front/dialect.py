@@ -49,7 +49,10 @@ _OSS_VALUES = {
 # …and back: the first OSS name of an S3 value is the one OSS reports.
 _S3_VALUES = {name: {s3: oss for oss, s3 in reversed(values.items())} for name, values in _OSS_VALUES.items()}
 OSS_META, AMZ_META = "x-oss-meta-", "x-amz-meta-"
+# Where Osprey keeps the CRC-64 OSS reports of an object (upstream metadata, never a client's to set or see).
+CRC64_META, OSS_CRC64 = "osprey-crc64", "x-oss-hash-crc64ecma"
 _VENDOR_PREFIXES = ("x-amz-", "x-oss-")
+_OSS_URL_SIGNATURES = frozenset({"OSSAccessKeyId", "x-oss-credential", "x-oss-access-key-id"})  # V1, V4, V2
 
 _PASSED_DOWN = frozenset({"content-type", "etag", "last-modified", "accept-ranges", "content-range", *STORED_HEADERS})
 _AMZ_DROPPED_DOWN = frozenset({"x-amz-request-id", "x-amz-id-2"})  # the upstream's ids; Osprey has its own
@@ -106,7 +109,7 @@ def oss_list_query(operation: str, query: list[tuple[str, str]]) -> list[tuple[s
 
 def oss_signed(authorization: str, query: Collection[str]) -> bool:
     """Whether a request carries an OSS signature (header or presigned URL), so is answered in OSS's spellings."""
-    return authorization.startswith("OSS") or not {"OSSAccessKeyId", "x-oss-credential"}.isdisjoint(query)
+    return authorization.startswith("OSS") or not _OSS_URL_SIGNATURES.isdisjoint(query)
 
 
 def object_type(etag: str) -> str:
@@ -158,6 +161,7 @@ def upstream_headers(headers: Iterable[tuple[str, str]], decoded_body: bool,
             out.setdefault(s3_name, s3_value)
     if oss_caller(identity):
         out.update((name, value.lower()) for name, value in out.items() if name in _ETAG_CONDITIONS)
+    out.pop(AMZ_META + CRC64_META, None)
     return out
 
 
@@ -196,11 +200,13 @@ def client_headers(upstream: Mapping[str, str], oss: bool = False) -> dict[str, 
     spellings; `oss` (an OSS-signed request) also gets OSS's upper-case ETag."""
     out: dict[str, str] = {}
     for name, value in upstream.items():
-        if name in _PASSED_DOWN or (name.startswith("x-amz-") and name not in _AMZ_DROPPED_DOWN):
+        if name == AMZ_META + CRC64_META:
+            out[OSS_CRC64] = value
+        elif name in _PASSED_DOWN or (name.startswith("x-amz-") and name not in _AMZ_DROPPED_DOWN):
             out[name] = oss_etag(value) if oss and name == "etag" else value
-        if name.startswith(AMZ_META):
-            out[OSS_META + name[len(AMZ_META):]] = value
-        elif name in _OSS_SPELLED_DOWN:
+            if name.startswith(AMZ_META):
+                out[OSS_META + name[len(AMZ_META):]] = value
+        if name in _OSS_SPELLED_DOWN:
             out.update([_oss_spelling(name, value)])
     return out
 

@@ -10,7 +10,7 @@ from multidict import CIMultiDict
 
 from proxy.auth import Identity
 from proxy.errors import OssError
-from proxy.front.dialect import oss_conditions, oss_etag, oss_object_headers, oss_signed
+from proxy.front.dialect import CRC64_META, OSS_CRC64, oss_conditions, oss_etag, oss_object_headers, oss_signed
 from proxy.front.errors import stamp
 from proxy.front.relay import can_relay, relay_body
 from proxy.httpdate import http_date
@@ -70,6 +70,9 @@ def object_headers(meta: ObjectMeta, query: Mapping[str, str] | None = None, oss
         **oss_object_headers(meta.headers, meta.etag),
     })
     for name, value in meta.metadata.items():
+        if name == CRC64_META:
+            headers[OSS_CRC64] = value  # the whole object's, on a ranged read too, as OSS gives it
+            continue
         headers[f"x-amz-meta-{name}"] = value
         headers[f"x-oss-meta-{name}"] = value
     apply_overrides(headers, query or {})

@@ -8,10 +8,15 @@ from collections.abc import AsyncIterator, Mapping
 from aiohttp import web
 
 from proxy.auth import Identity
+from proxy.crc64 import Crc64
 from proxy.errors import OssError, invalid_argument
 from proxy.front.addressing import Address
+from proxy.front.copy_range import close_copy_range
 from proxy.front.dialect import (
+    AMZ_META,
+    CRC64_META,
     MAX_DOCUMENT_BYTES,
+    OSS_CRC64,
     client_headers,
     live_channels_xml,
     oss_caller,
@@ -23,6 +28,7 @@ from proxy.front.dialect import (
 )
 from proxy.front.objects import send_body
 from proxy.front.query import query_pairs
+from proxy.front.services import services
 from proxy.front.uploads import request_body
 from proxy.upstream.body import ChunkReader
 from proxy.upstream.errors import upstream_bad_gateway
@@ -35,7 +41,7 @@ AUTH_PARAMS = frozenset({
     "X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Content-Sha256",
     "AWSAccessKeyId", "OSSAccessKeyId", "Expires", "Signature", "security-token",
     "x-oss-signature-version", "x-oss-credential", "x-oss-date", "x-oss-expires", "x-oss-signature",
-    "x-oss-additional-headers", "x-oss-security-token",
+    "x-oss-additional-headers", "x-oss-security-token", "x-oss-access-key-id",
 })
 # List options OSS SDKs send empty on a first page (`continuation-token=`, `part-number-marker=`) where S3 would
 # take the empty value for a bad token or number; every other empty option reaches the upstream as given.
@@ -47,6 +53,7 @@ _KEY_WRITES = frozenset({"PutObject", "CopyObject", "CreateMultipartUpload"})
 MAX_OSS_KEY_BYTES = 1023
 _WITH_BODY = frozenset({"PUT", "POST"})
 _OBJECT_READS = frozenset({"GetObject", "HeadObject"})  # their bodies are the client's data, never reshaped
+_CRC_WRITES = frozenset({"PutObject", "UploadPart"})  # answered with the body's x-oss-hash-crc64ecma, as OSS does
 
 
 async def forward(request: web.Request, upstream: Upstream, address: Address, identity: Identity | None,
@@ -63,12 +70,17 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
         query = oss_list_query(operation, query)
         if operation in _OSS_TYPED_WRITES:
             headers.setdefault("content-type", "application/octet-stream")
-    body, length = await request_body(request, identity) if request.method in _WITH_BODY else (None, 0)
+    if operation == "UploadPartCopy":
+        await close_copy_range(upstream, headers)
+    crc = Crc64() if operation in _CRC_WRITES else None
+    body, length = await request_body(request, identity, crc64=crc) if request.method in _WITH_BODY else (None, 0)
     if oss and operation == "CompleteMultipartUpload" and body is not None:
         body, length = await _with_s3_etags(body, headers)
-    call = ForwardRequest(method=request.method, bucket=address.bucket, key=address.key, query=tuple(query),
-                          headers=headers, body=body, content_length=length)
     try:
+        if operation == "PutObject" and body is not None and crc is not None:
+            body = await _crc_kept(request, body, length, crc, headers)
+        call = ForwardRequest(method=request.method, bucket=address.bucket, key=address.key, query=tuple(query),
+                              headers=headers, body=body, content_length=length)
         answer = await upstream.forward(call)
     except OssError as err:
         if not oss:
@@ -77,7 +89,8 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
     try:
         if _reshaped_for_oss(request, oss, operation, answer):
             return await _relay_reshaped(answer, request.host)
-        return await _relay(request, answer, f"{operation} {address.bucket}/{address.key}", oss)
+        extra = {OSS_CRC64: str(crc.value)} if crc is not None else {}
+        return await _relay(request, answer, f"{operation} {address.bucket}/{address.key}", oss, extra)
     finally:
         await answer.aclose()
 
@@ -117,8 +130,23 @@ async def _with_s3_etags(body: AsyncIterator[bytes], headers: dict[str, str]) ->
     return ChunkReader.of_bytes(rewritten), len(rewritten)
 
 
-async def _relay(request: web.Request, answer: ForwardResponse, what: str, oss: bool) -> web.StreamResponse:
-    headers = client_headers(answer.headers, oss)
+async def _crc_kept(request: web.Request, body: AsyncIterator[bytes], length: int, crc: Crc64,
+                    headers: dict[str, str]) -> AsyncIterator[bytes]:
+    """The body, its CRC-64 in the upstream metadata that goes before it: known when the client sent one (checked
+    as the body streams) or the body was spooled, else a body of at most `limits.crc64_buffer_bytes` is read first."""
+    sent = request.headers.get(OSS_CRC64)
+    if sent is None and crc.length < length <= services(request).config.limits.crc64_buffer_bytes:
+        body = ChunkReader.of_bytes(b"".join([chunk async for chunk in body]))
+    if crc.length == length:
+        headers[AMZ_META + CRC64_META] = str(crc.value)
+    elif sent is not None:
+        headers[AMZ_META + CRC64_META] = str(int(sent))  # a wrong one breaks the upload off: nothing is stored
+    return body
+
+
+async def _relay(request: web.Request, answer: ForwardResponse, what: str, oss: bool,
+                 extra: Mapping[str, str]) -> web.StreamResponse:
+    headers = {**client_headers(answer.headers, oss), **extra}
     if request.method == "HEAD":
         if answer.content_length is not None:
             headers["Content-Length"] = str(answer.content_length)

@@ -28,6 +28,7 @@ from aiohttp.http import HttpVersion11
 from awscrt import checksums
 
 from proxy.auth import AwsChunkedDecoder, Identity, decoder_for
+from proxy.crc64 import Crc64
 from proxy.errors import OssError, invalid_argument
 from proxy.front.services import services
 from proxy.front.spool import spooled
@@ -37,6 +38,7 @@ log = logging.getLogger("osprey.front")
 
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 CHECKSUM_PREFIX = "x-amz-checksum-"
+OSS_CRC64 = "x-oss-hash-crc64ecma"
 _CONTINUE_OWED = web.RequestKey("continue_owed", bool)
 
 
@@ -86,10 +88,10 @@ class _Check:
             raise OssError(400, self.code, f"The {self.name} you specified did not match the calculated one.")
 
 
-async def request_body(request: web.Request, identity: Identity | None,
-                       max_bytes: int | None = None) -> tuple[AsyncIterator[bytes], int]:
-    """The payload to forward and its exact length; raises before reading when the framing is unusable.
-    One of unknown length is spooled whole first (at most `max_bytes` and `server.max_chunked_upload_bytes`)."""
+async def request_body(request: web.Request, identity: Identity | None, max_bytes: int | None = None,
+                       crc64: Crc64 | None = None) -> tuple[AsyncIterator[bytes], int]:
+    """The payload to forward and its exact length (`crc64` fed as it passes); raises before reading when the
+    framing is unusable. One of unknown length is spooled first (at most `max_bytes`, max_chunked_upload_bytes)."""
     decoded_length = _decoded_length(request)
     decoder = decoder_for(identity, decoded_length) if identity is not None else None
     length = decoded_length if decoder is not None else request.content_length
@@ -101,11 +103,12 @@ async def request_body(request: web.Request, identity: Identity | None,
         checks.append(_checksum_check(trailer, None))
     elif trailer:
         log.info("not verifying the %s trailer: it is not a checksum S3 defines", trailer)
+    observers = [crc64] if crc64 is not None else []
     if length is not None:
-        return _verified(_read(request), decoder, checks, length), length
+        return _verified(_read(request), decoder, checks, observers, length), length
     server = services(request).config.server
     bound = server.max_chunked_upload_bytes if max_bytes is None else min(max_bytes, server.max_chunked_upload_bytes)
-    return await spooled(_verified(_read(request), decoder, checks, None, bound), server.spool_dir or None)
+    return await spooled(_verified(_read(request), decoder, checks, observers, None, bound), server.spool_dir or None)
 
 
 async def defer_continue(request: web.Request) -> None:
@@ -154,6 +157,9 @@ def _checks(request: web.Request, identity: Identity | None) -> list[_Check]:
     if md5 is not None:
         _check_base64("Content-MD5", md5, 16, "InvalidDigest")
         checks.append(_Check("Content-MD5", hashlib.md5(), md5.strip(), _b64, "BadDigest"))
+    crc = request.headers.get(OSS_CRC64)
+    if crc is not None and not completes_upload:
+        checks.append(_crc64_check(crc))
     for name, value in request.headers.items():
         name = name.lower()
         if name.startswith(CHECKSUM_PREFIX) and name[len(CHECKSUM_PREFIX):] in _CHECKSUMS:
@@ -173,6 +179,16 @@ def _check_object_checksum(header: str, value: str) -> None:
     _check_base64(header, digest, len(_CHECKSUMS[header[len(CHECKSUM_PREFIX):]]().digest()), "InvalidRequest")
 
 
+def _crc64_check(value: str) -> _Check:
+    """OSS's CRC-64 of the body, a decimal number; a wrong one is refused like a wrong Content-MD5."""
+    value = value.strip()
+    if not value.isdigit() or int(value) >= 1 << 64:
+        raise invalid_argument(f"The {OSS_CRC64} you specified is not valid.", ArgumentName=OSS_CRC64,
+                               ArgumentValue=value)
+    return _Check(OSS_CRC64, Crc64(), str(int(value)), lambda digest: str(int.from_bytes(digest, "big")),
+                  "BadDigest")
+
+
 def _checksum_check(header: str, expected: str | None) -> _Check:
     algorithm = header[len(CHECKSUM_PREFIX):]
     digest = _CHECKSUMS[algorithm]()
@@ -182,10 +198,11 @@ def _checksum_check(header: str, expected: str | None) -> _Check:
 
 
 async def _verified(
-    source: AsyncIterator[bytes], decoder: AwsChunkedDecoder | None, checks: list[_Check], length: int | None,
-    bound: int = 0,
+    source: AsyncIterator[bytes], decoder: AwsChunkedDecoder | None, checks: list[_Check], observers: list[_Hash],
+    length: int | None, bound: int = 0,
 ) -> AsyncIterator[bytes]:
-    """`source` decoded and checked; exactly `length` bytes, or for None any number up to `bound`."""
+    """`source` decoded and checked (and `observers` fed); exactly `length` bytes, or for None any number up to
+    `bound`."""
     held, seen = b"", 0
     limit = bound if length is None else length
     async for raw in source:
@@ -198,8 +215,8 @@ async def _verified(
                 raise OssError(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.",
                                None, {"MaxSizeAllowed": str(bound)})
             raise OssError(400, "IncompleteBody", f"The body has more than the {length} bytes it declared.")
-        for check in checks:
-            check.hash.update(piece)
+        for digest in [*(check.hash for check in checks), *observers]:
+            digest.update(piece)
         if held:
             yield held
         held = piece

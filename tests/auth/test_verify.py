@@ -41,7 +41,7 @@ def test_two_kinds_of_presigned_parameters_are_refused(from_url, credentials, fa
 
 
 @pytest.mark.parametrize(
-    "authorization", ["AWS3-HTTPS AWSAccessKeyId=ak,Signature=x", "OSS2 AccessKeyId:ak,Signature:x", "Bearer token"]
+    "authorization", ["AWS3-HTTPS AWSAccessKeyId=ak,Signature=x", "OSS3 AccessKeyId:ak,Signature:x", "Bearer token"]
 )
 def test_unsupported_authorization_type_is_invalid_argument(from_url, credentials, failure, authorization):
     request = from_url("GET", "http://127.0.0.1/examplebucket/a.jpg", {"Authorization": authorization})

@@ -60,9 +60,10 @@ async def osprey_tls(aiohttp_server, moto_server, bucket, tls_files):
 
 
 def _stored(moto, bucket, key):
-    """(bytes, content type, metadata) as moto holds them."""
+    """(bytes, content type, the client's metadata) as moto holds them (less the CRC-64 Osprey keeps there)."""
     answer = moto.get_object(Bucket=bucket, Key=key)
-    return answer["Body"].read(), answer["ContentType"], answer["Metadata"]
+    metadata = {name: value for name, value in answer["Metadata"].items() if name != "osprey-crc64"}
+    return answer["Body"].read(), answer["ContentType"], metadata
 
 
 def _keys(moto, bucket):
