@@ -72,7 +72,9 @@ async def forward(request: web.Request, upstream: Upstream, address: Address, id
             headers.setdefault("content-type", "application/octet-stream")
     if operation == "UploadPartCopy":
         await close_copy_range(upstream, headers)
-    crc = Crc64() if operation in _CRC_WRITES else None
+    # OSS callers only: S3 clients neither read the CRC nor expect Osprey's metadata on their objects, and
+    # their large PUTs stream without the extra pass.
+    crc = Crc64() if oss and operation in _CRC_WRITES else None
     body, length = await request_body(request, identity, crc64=crc) if request.method in _WITH_BODY else (None, 0)
     if oss and operation == "CompleteMultipartUpload" and body is not None:
         body, length = await _with_s3_etags(body, headers)
