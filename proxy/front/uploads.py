@@ -78,13 +78,13 @@ class _Check:
     name: str
     hash: _Hash
     expected: str | None
-    render: Callable[[bytes], str]
+    spell: Callable[[bytes], str]  # the digest as the client writes it (hex, Base64, decimal)
     code: str
 
     def verify(self) -> None:
         if self.expected is None:
             raise invalid_argument(f"The {self.name} trailer announced in x-amz-trailer never came.")
-        if self.render(self.hash.digest()) != self.expected:
+        if self.spell(self.hash.digest()) != self.expected:
             raise OssError(400, self.code, f"The {self.name} you specified did not match the calculated one.")
 
 
