@@ -26,12 +26,25 @@ async def bucket_rules(svc: Services, bucket: str) -> tuple[CorsRule, ...]:
         return configured
     rules = svc.cors_rules.get(bucket)
     if rules is None:
-        try:
-            rules = await svc.upstream.cors_rules(bucket)
-        except OssError:
-            rules = ()  # a missing bucket or a refusal allows nothing, and a preflight says no more than that
-        svc.cors_rules[bucket] = rules
+        # Browsers send bursts (a preflight, then the call, for each of a page's images): one fetch answers them.
+        rules, _ = await svc.flights.run(("cors", bucket), lambda: _fetch_rules(svc, bucket))
     return rules
+
+
+async def _fetch_rules(svc: Services, bucket: str) -> tuple[CorsRule, ...]:
+    try:
+        rules = await svc.upstream.cors_rules(bucket)
+    except OssError as err:
+        if err.status >= 500:
+            return ()  # the store is failing: this request gets no grant, the next one asks again
+        rules = ()  # a missing bucket or a refusal allows nothing, and a preflight says no more than that
+    svc.cors_rules[bucket] = rules
+    return rules
+
+
+def forget_rules(svc: Services, bucket: str) -> None:
+    """A `PutBucketCors` or `DeleteBucketCors` through Osprey takes effect on the next request."""
+    svc.cors_rules.pop(bucket, None)
 
 
 async def mark_cross_origin(request: web.Request, svc: Services) -> None:

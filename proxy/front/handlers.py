@@ -11,7 +11,7 @@ from aiohttp.typedefs import Handler
 from proxy.auth import Identity
 from proxy.errors import OssError, bad_request
 from proxy.front.addressing import Address, resolve_address, split_style
-from proxy.front.cors import mark_cross_origin, preflight
+from proxy.front.cors import forget_rules, mark_cross_origin, preflight
 from proxy.front.dialect import oss_caller
 from proxy.front.jobs import Job, plan
 from proxy.front.negotiate import negotiable, negotiate
@@ -94,7 +94,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
     authorize_headers(identity, request.headers)
     if name == LIST_LIVE_CHANNELS:
         return await no_live_channels(svc.upstream, address.bucket, query)
-    return await forward(request, svc.upstream, address, identity, name)
+    answer = await forward(request, svc.upstream, address, identity, name)
+    if "cors" in query and method != "GET":
+        forget_rules(svc, address.bucket)
+    return answer
 
 
 @dataclass(frozen=True, slots=True)

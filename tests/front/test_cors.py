@@ -1,6 +1,7 @@
 """Browsers' cross-origin calls: a bucket's CORS rules (its own on S3, `buckets.<name>.cors` on a directory) answer
 preflights and mark every answer of a request with an `Origin`, plain, processed, failed or passed through."""
 
+import asyncio
 import io
 import xml.etree.ElementTree as ET
 
@@ -187,3 +188,26 @@ def test_rules_come_from_the_environment_as_toml(local_root):
     config = parse_config(raw, environ={
         "OSPREY_BUCKETS_PHOTOS_CORS": '[{allowed_origins = ["*"], allowed_methods = ["GET"]}]'})
     assert config.bucket("photos").cors[0].allowed_origins == ("*",)
+
+
+async def test_rules_changed_through_osprey_apply_at_once_and_changed_behind_it_after_revalidation(
+        aiohttp_server, moto_server, moto, bucket):
+    config = parse_config({
+        "upstream": {"type": "s3", "endpoint": moto_server, "access_key_id": "testing",
+                     "secret_access_key": "testing"},
+        "cache": {"revalidate_after_s": 0.5},
+        "credentials": [{"access_key_id": CLIENT_KEY, "secret_access_key": CLIENT_SECRET}],
+    }, environ={})
+    osprey = str((await aiohttp_server(build_app(config))).make_url("/"))
+    url, s3 = f"{osprey}{bucket}/a.txt", s3_client(osprey)
+    assert (await _call("OPTIONS", url, _preflight(APP)))[0] == 403  # no rules yet, and that is remembered
+    await in_thread(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration={"CORSRules": RULES})
+    assert (await _call("OPTIONS", url, _preflight(APP)))[0] == 200
+    moto.delete_bucket_cors(Bucket=bucket)  # behind Osprey's back: the remembered rules stand a while
+    assert (await _call("OPTIONS", url, _preflight(APP)))[0] == 200
+    await asyncio.sleep(0.6)
+    assert (await _call("OPTIONS", url, _preflight(APP)))[0] == 403
+    await in_thread(s3.put_bucket_cors, Bucket=bucket, CORSConfiguration={"CORSRules": RULES})
+    assert (await _call("OPTIONS", url, _preflight(APP)))[0] == 200
+    await in_thread(s3.delete_bucket_cors, Bucket=bucket)
+    assert (await _call("OPTIONS", url, _preflight(APP)))[0] == 403
