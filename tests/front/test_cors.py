@@ -211,3 +211,10 @@ async def test_rules_changed_through_osprey_apply_at_once_and_changed_behind_it_
     assert (await _call("OPTIONS", url, _preflight(APP)))[0] == 200
     await in_thread(s3.delete_bucket_cors, Bucket=bucket)
     assert (await _call("OPTIONS", url, _preflight(APP)))[0] == 403
+
+
+def test_rules_from_the_environment_that_are_no_toml_are_one_config_error(local_root):
+    with pytest.raises(ConfigError) as refused:
+        parse_config({}, environ={"OSPREY_BUCKETS_PHOTOS_CORS": "[{allowed_origins = "})
+    assert str(refused.value).startswith("config error: buckets.photos.cors = ")
+    assert "array of inline tables" in str(refused.value)
