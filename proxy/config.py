@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proxy.cors import METHODS, CorsRule
 from proxy.limits import MIN_WORKER_MEMORY, Limits
 from proxy.names import BUCKET_NAME_RULE, is_bucket_name
 
@@ -67,6 +68,7 @@ class BucketConfig:
     style_delimiters: str = ""
     auto_format: tuple[str, ...] = ()
     protect_source: tuple[str, ...] = ()
+    cors: tuple[CorsRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ def _build_bucket(name: str, raw: Any) -> BucketConfig:
     styles = raw.pop("styles", {})
     if isinstance(styles, str):
         styles = _parse_inline_table(f"buckets.{name}.styles", styles)
+    cors = _build_cors(f"buckets.{name}.cors", raw.pop("cors", []))
     if not isinstance(styles, Mapping):
         raise _fail(f"buckets.{name}.styles", styles, "a table of style name = process string")
     for style, content in styles.items():
@@ -199,14 +202,48 @@ def _build_bucket(name: str, raw: Any) -> BucketConfig:
     delimiters = bucket.style_delimiters
     if not set(delimiters) <= _DELIMITERS:
         raise _fail(f"buckets.{name}.style_delimiters", delimiters, "characters among '-_/!'")
-    return dataclasses.replace(bucket, styles=dict(styles))
+    return dataclasses.replace(bucket, styles=dict(styles), cors=cors)
 
 
-def _parse_inline_table(key: str, text: str) -> Mapping[str, Any]:
+_CORS_LISTS = ("allowed_origins", "allowed_methods", "allowed_headers", "expose_headers")
+
+
+def _build_cors(key: str, raw: Any) -> tuple[CorsRule, ...]:
+    """`[[buckets.<name>.cors]]` tables (or, from the environment, a TOML array of inline tables) as rules."""
+    if isinstance(raw, str):
+        raw = _parse_inline_table(key, raw, '[{allowed_origins = ["*"], allowed_methods = ["GET"]}]')
+    if not isinstance(raw, list) or not all(isinstance(table, Mapping) for table in raw):
+        raise _fail(key, raw, "an array of tables ([[buckets.<name>.cors]])")
+    return tuple(_build_cors_rule(f"{key}[{i}]", table) for i, table in enumerate(raw))
+
+
+def _build_cors_rule(key: str, table: Mapping[str, Any]) -> CorsRule:
+    unknown = set(table) - {*_CORS_LISTS, "max_age_s"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise _fail(f"{key}.{name}", table[name], "no such key; known keys are " + ", ".join(_CORS_LISTS)
+                    + ", max_age_s")
+    lists = {name: _coerce(f"{key}.{name}", table.get(name, []), tuple[str, ...]) for name in _CORS_LISTS}
+    for name in ("allowed_origins", "allowed_headers"):
+        if any(value.count("*") > 1 for value in lists[name]):
+            raise _fail(f"{key}.{name}", list(lists[name]), "strings with at most one '*' each")
+    if not lists["allowed_origins"]:
+        raise _fail(f"{key}.allowed_origins", [], "at least one origin, such as \"https://app.example.com\" or \"*\"")
+    methods = tuple(method.upper() for method in lists["allowed_methods"])
+    if not methods or not set(methods) <= set(METHODS):
+        raise _fail(f"{key}.allowed_methods", list(lists["allowed_methods"]), "a list among " + ", ".join(METHODS))
+    max_age = table.get("max_age_s")
+    if max_age is not None and (not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 0):
+        raise _fail(f"{key}.max_age_s", max_age, "a whole number of seconds >= 0")
+    return CorsRule(lists["allowed_origins"], methods, lists["allowed_headers"], lists["expose_headers"], max_age)
+
+
+def _parse_inline_table(key: str, text: str, example: str = '{name = "value"}') -> Any:
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
-        raise _fail(key, text, "a TOML inline table like {name = \"value\"}") from None
+        shape = "a TOML inline table" if example.startswith("{") else "a TOML array of inline tables"
+        raise _fail(key, text, f"{shape} like {example}") from None
 
 
 def _env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from proxy.errors import OssError
+from proxy.front.cors import CORS_HEADERS, add_cross_origin
 
 log = logging.getLogger("osprey.front")
 REQUEST_ID_HEADER = "x-oss-request-id"
@@ -98,6 +99,9 @@ def stamp(request: web.Request, response: web.StreamResponse) -> None:
         headers[S3_REQUEST_ID_HEADER] = headers[S3_HOST_ID_HEADER] = request_id
     headers["Server"] = "Osprey"
     headers["X-Content-Type-Options"] = "nosniff"
+    cors = request.get(CORS_HEADERS)
+    if cors is not None:
+        add_cross_origin(response, cors)
 
 
 def _signed_dialect(request: web.Request) -> str:

@@ -11,6 +11,7 @@ from aiohttp.typedefs import Handler
 from proxy.auth import Identity
 from proxy.errors import OssError, bad_request
 from proxy.front.addressing import Address, resolve_address, split_style
+from proxy.front.cors import forget_rules, mark_cross_origin, preflight
 from proxy.front.dialect import oss_caller
 from proxy.front.jobs import Job, plan
 from proxy.front.negotiate import negotiable, negotiate
@@ -51,6 +52,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
     method = request.method
     url = request.rel_url
     memo_key = None
+    if "Origin" in request.headers and method != "OPTIONS":
+        await mark_cross_origin(request, svc)
     if method in READS and "Authorization" not in request.headers:
         # An anonymous read resolves the same way every time its URL comes back: a cache hit skips it all.
         memo_key = (method, request.host, url.raw_path, url.raw_query_string)
@@ -58,6 +61,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if read is not None:
             return await serve_read(request, svc, read)
     if method not in S3_METHODS:
+        if method == "OPTIONS":
+            return await preflight(request, svc)
         raise OssError(405, "MethodNotAllowed", f"{method} is not part of the object API.")
     address = resolve_address(request.host, url.raw_path, svc.config.server)
     trace = current_trace()
@@ -89,7 +94,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
     authorize_headers(identity, request.headers)
     if name == LIST_LIVE_CHANNELS:
         return await no_live_channels(svc.upstream, address.bucket, query)
-    return await forward(request, svc.upstream, address, identity, name)
+    answer = await forward(request, svc.upstream, address, identity, name)
+    if "cors" in query and method != "GET":
+        forget_rules(svc, address.bucket)
+    return answer
 
 
 @dataclass(frozen=True, slots=True)

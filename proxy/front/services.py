@@ -22,6 +22,10 @@ KNOWN_ETAGS = 100_000
 # Anonymous reads remembered by URL (`handlers.Read`): host and request line are at most ~8 KiB each (aiohttp's
 # limits), so the memo holds at most ~16 MiB.
 ANONYMOUS_READS = 1024
+# Buckets' upstream CORS rules are trusted for `cache.revalidate_after_s`, or this long when that is 0: a browser
+# may send a preflight before every call, and asking the upstream each time would double its traffic.
+CORS_RULES_TTL_S = 5.0
+CORS_RULE_SETS = 1024  # requests name any bucket they like: the memo stays bounded
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Services:
     flights: SingleFlight[Any] = field(default_factory=SingleFlight)
     known: TTLCache | None = field(init=False)
     shared: SharedCache | None = field(init=False)
+    cors_rules: TTLCache = field(init=False)
     anonymous_reads: BoundedMemo[tuple[str, ...], Any] = field(default_factory=lambda: BoundedMemo(ANONYMOUS_READS))
 
     def __post_init__(self) -> None:
@@ -57,6 +62,7 @@ class Services:
         self.sources = ByteLRU(cache.source_max_bytes, cache.max_entry_bytes, len)
         # (bucket, key) → metadata trusted without asking the upstream, for revalidate_after_s seconds.
         self.known = TTLCache(KNOWN_ETAGS, cache.revalidate_after_s) if cache.revalidate_after_s > 0 else None
+        self.cors_rules = TTLCache(CORS_RULE_SETS, cache.revalidate_after_s or CORS_RULES_TTL_S)
         self.shared = SharedCache(self.upstream, cache) if cache.l2_bucket else None
 
 

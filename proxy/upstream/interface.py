@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from proxy.cors import CorsRule
 from proxy.upstream.errors import source_too_large
 from proxy.upstream.forwarding import ForwardRequest, ForwardResponse
 from proxy.upstream.objects import Conditions, ObjectMeta, ObjectStream
@@ -31,6 +32,10 @@ class Upstream(Protocol):
     async def forward(self, request: ForwardRequest) -> ForwardResponse:
         """Carry out any other S3 call (put, copy, delete, list, multipart…) and stream its answer; a backend that
         cannot do an operation raises `unsupported_operation`."""
+        ...
+
+    async def cors_rules(self, bucket: str) -> tuple[CorsRule, ...]:
+        """The bucket's own CORS configuration; () when it has none (NoSuchCORSConfiguration)."""
         ...
 
     async def ping(self) -> None:

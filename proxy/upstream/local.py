@@ -26,6 +26,7 @@ from typing import BinaryIO
 
 from cachetools import LRUCache
 
+from proxy.cors import CorsRule
 from proxy.errors import OssError, access_denied, invalid_argument, no_such_bucket, no_such_key
 from proxy.upstream import local_api
 from proxy.upstream.body import CHUNK_SIZE, ChunkReader
@@ -113,6 +114,10 @@ class LocalUpstream:
         if key:
             await asyncio.to_thread(self._resolve, bucket, key)
         return await asyncio.to_thread(self._bucket_dir, bucket) / META_DIR / "uploads"
+
+    async def cors_rules(self, bucket: str) -> tuple[CorsRule, ...]:
+        """A directory keeps no CORS configuration: its buckets' rules come from `buckets.<name>.cors`."""
+        return ()
 
     async def ping(self) -> None:
         if not await asyncio.to_thread(self._root.is_dir):

@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
+from proxy.cors import CorsRule
 from proxy.errors import OssError
 from proxy.metrics import Metrics
 from proxy.upstream.body import ChunkReader
@@ -61,6 +62,9 @@ class MeteredUpstream:
         answer = await self._count(name, self.inner.forward(request), lambda a: a.status)
         answer.body = self._counted(answer.body)
         return answer
+
+    async def cors_rules(self, bucket: str) -> tuple[CorsRule, ...]:
+        return await self._count("GetBucketCors", self.inner.cors_rules(bucket))
 
     async def ping(self) -> None:
         await self._count("Ping", self.inner.ping())

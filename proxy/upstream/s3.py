@@ -15,6 +15,7 @@ from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError, ClientError
 
 from proxy.config import UpstreamConfig
+from proxy.cors import CorsRule
 from proxy.errors import OssError, no_such_bucket
 from proxy.upstream.body import ChunkReader
 from proxy.upstream.conditional import ETagList, Preconditions, parse_range
@@ -117,6 +118,16 @@ class S3Upstream:
     async def forward(self, request: ForwardRequest) -> ForwardResponse:
         return await self._rest.forward(request)
 
+    async def cors_rules(self, bucket: str) -> tuple[CorsRule, ...]:
+        try:
+            with translated(bucket, ""):
+                answer = await self._client.get_bucket_cors(Bucket=bucket)
+        except OssError as err:
+            if err.code == "NoSuchCORSConfiguration":
+                return ()
+            raise
+        return tuple(_cors_rule(rule) for rule in answer.get("CORSRules", ()))
+
     async def ping(self) -> None:
         """Bounded by the connect timeout, retries included: a readiness probe must answer fast."""
         try:
@@ -160,6 +171,14 @@ def _single(tags: ETagList | None, weak_allowed: bool) -> str | None:
     if isinstance(tags, tuple) and len(tags) == 1 and (weak_allowed or not tags[0].weak):
         return tags[0].opaque
     return None
+
+
+def _cors_rule(rule: Mapping[str, Any]) -> CorsRule:
+    return CorsRule(
+        allowed_origins=tuple(rule.get("AllowedOrigins", ())), allowed_methods=tuple(rule.get("AllowedMethods", ())),
+        allowed_headers=tuple(rule.get("AllowedHeaders", ())), expose_headers=tuple(rule.get("ExposeHeaders", ())),
+        max_age_s=rule.get("MaxAgeSeconds"),
+    )
 
 
 def _meta(answer: Mapping[str, Any]) -> ObjectMeta:
