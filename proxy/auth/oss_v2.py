@@ -10,7 +10,15 @@ from datetime import UTC, datetime
 from proxy.auth.clock import check_expiry, check_skew, parse_http_date
 from proxy.auth.errors import malformed, missing_parameters, no_valid_date, secret_for, signature_mismatch
 from proxy.auth.request import Identity, SignedRequest
-from proxy.auth.signing import canonical_query, hmac_sha256, oss_resource, signatures_match, to_bytes, uri_encode
+from proxy.auth.signing import (
+    canonical_query,
+    hmac_sha256,
+    oss_resource,
+    parse_auth_params,
+    signatures_match,
+    to_bytes,
+    uri_encode,
+)
 
 VERSION = "OSS2"
 CONTENT_HEADERS = frozenset({"content-md5", "content-type"})
@@ -24,7 +32,7 @@ def verify_header(
 ) -> Identity:
     """`Authorization: OSS2 AccessKeyId:<ak>[,AdditionalHeaders:<h1;h2>],Signature:<b64>`, the Date within 15
     minutes of now."""
-    fields = _fields(authorization[len(VERSION) :])
+    fields = parse_auth_params(authorization[len(VERSION) :], ":")
     access_key_id, signature = fields.get("AccessKeyId"), fields.get("Signature")
     if not (access_key_id and signature):
         raise malformed("The Authorization header must be `OSS2 AccessKeyId:<AccessKeyId>,Signature:<Signature>`.",
@@ -79,16 +87,6 @@ def _check(request: SignedRequest, secret: str, signature: str, date: str, addit
     expected = base64.b64encode(hmac_sha256(to_bytes(secret), expected_text)).decode()
     if not signatures_match(expected, signature):
         raise signature_mismatch(signature, expected_text)
-
-
-def _fields(text: str) -> dict[str, str]:
-    """`AccessKeyId:a,AdditionalHeaders:b,Signature:c` → {"AccessKeyId": "a", …} (spaces around items allowed)."""
-    fields = {}
-    for item in text.split(","):
-        name, sep, value = item.strip().partition(":")
-        if sep:
-            fields[name] = value.strip()
-    return fields
 
 
 def _additional(names: str) -> list[str]:

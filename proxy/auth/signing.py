@@ -86,11 +86,11 @@ def v4_string_to_sign(algorithm: str, timestamp: str, scope: Scope, canonical_re
     return f"{algorithm}\n{timestamp}\n{scope.path}\n{sha256_hex(to_bytes(canonical_request))}"
 
 
-def parse_auth_params(text: str) -> dict[str, str]:
-    """`A=1, B=2` or `A=1,B=2` → {"A": "1", "B": "2"}."""
+def parse_auth_params(text: str, separator: str = "=") -> dict[str, str]:
+    """`A=1, B=2` or `A=1,B=2` → {"A": "1", "B": "2"} (OSS V2 writes `A:1,B:2`: `separator` ":")."""
     params = {}
     for item in text.split(","):
-        name, sep, value = item.strip().partition("=")
+        name, sep, value = item.strip().partition(separator)
         if sep:
             params[name] = value.strip()
     return params

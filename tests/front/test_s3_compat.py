@@ -33,18 +33,6 @@ OSS_AUTHS = [pytest.param(oss2.Auth(CLIENT_KEY, CLIENT_SECRET), id="oss-v1"),
 
 
 @pytest.fixture
-def moto(moto_server):
-    """boto3 straight on moto: what Osprey wrote is read back here, not through Osprey."""
-    return boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
-
-
-@pytest.fixture
-def bucket(moto, bucket_name):
-    moto.create_bucket(Bucket=bucket_name)
-    return bucket_name
-
-
-@pytest.fixture
 def spool(tmp_path):
     folder = tmp_path / "spool"
     folder.mkdir()
