@@ -113,7 +113,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 _NON_NEGATIVE = {
     "cache.max_bytes", "cache.source_max_bytes", "cache.revalidate_after_s", "cache.l2_max_age_s",
-    "limits.workers", "limits.worker_memory_bytes", "limits.heavy_workers", "server.port",
+    "limits.workers", "limits.worker_memory_bytes", "limits.heavy_workers", "limits.crc64_buffer_bytes", "server.port",
     "server.metrics_port", "server.drain_timeout_s",
 }
 _STYLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
