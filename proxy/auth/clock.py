@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 from proxy.auth.errors import MAX_SKEW_MS, expired, malformed, not_yet_valid, query_parameters_error, too_skewed
 
@@ -24,14 +23,6 @@ def parse_timestamp(text: str) -> datetime | None:
     try:
         return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
     except ValueError:
-        return None
-
-
-def parse_http_date(text: str) -> datetime | None:
-    """An RFC 1123 `Date` header → aware datetime; None when absent or malformed."""
-    try:
-        return utc(parsedate_to_datetime(text))
-    except (TypeError, ValueError):
         return None
 
 

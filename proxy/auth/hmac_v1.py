@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from functools import partial
 from itertools import product
 
-from proxy.auth.clock import check_expiry, check_skew, parse_http_date
+from proxy.auth.clock import check_expiry, check_skew
 from proxy.auth.errors import malformed, missing_parameters, no_valid_date, secret_for, signature_mismatch
 from proxy.auth.request import Identity, Scheme, SignedRequest
 from proxy.auth.signing import hmac_sha1, signatures_match
+from proxy.httpdate import parse_http_date
 
 CONTENT_HEADERS = frozenset({"content-md5", "content-type"})
 

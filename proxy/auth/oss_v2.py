@@ -7,7 +7,7 @@ import base64
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from proxy.auth.clock import check_expiry, check_skew, parse_http_date
+from proxy.auth.clock import check_expiry, check_skew
 from proxy.auth.errors import malformed, missing_parameters, no_valid_date, secret_for, signature_mismatch
 from proxy.auth.request import Identity, SignedRequest
 from proxy.auth.signing import (
@@ -19,6 +19,7 @@ from proxy.auth.signing import (
     to_bytes,
     uri_encode,
 )
+from proxy.httpdate import parse_http_date
 
 VERSION = "OSS2"
 CONTENT_HEADERS = frozenset({"content-md5", "content-type"})

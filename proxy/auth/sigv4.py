@@ -6,11 +6,12 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from proxy.auth.clock import TIMESTAMP_FORMAT, parse_amz_expires, parse_http_date
+from proxy.auth.clock import TIMESTAMP_FORMAT, parse_amz_expires
 from proxy.auth.errors import headers_not_signed, malformed, missing_parameters
 from proxy.auth.request import ChunkSigner, Identity, SignedRequest
 from proxy.auth.scoped_hmac import Claim, ScopedScheme, verify_claim
 from proxy.auth.signing import canonical_query, parse_auth_params
+from proxy.httpdate import parse_http_date
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 SCHEME = ScopedScheme(ALGORITHM, "AWS4", "aws4_request", frozenset({"s3"}), "AWS")
