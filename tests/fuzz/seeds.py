@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import io
 import random
-import zipfile
 
 from PIL import Image, ImageCms, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 
+from tests.process.doc.linked import docx_package
 from tests.process.image.conftest import encoded
 from tests.process.mediafiles import video
 
@@ -135,44 +135,18 @@ RTF = (
     rb"\trowd\cellx2000\cellx4000 alpha\cell beta\cell\row"
     rb"\page Page two.\par}"
 )
-_DOCX_PARTS = {
-    "[Content_Types].xml": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/word/document.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-        "</Types>"
-    ),
-    "_rels/.rels": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Target="word/document.xml" '
-        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
-        "</Relationships>"
-    ),
-    "word/document.xml": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
-        '<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>Osprey fuzz seed</w:t></w:r></w:p>'
-        '<w:tbl><w:tr><w:tc><w:p><w:r><w:t>alpha</w:t></w:r></w:p></w:tc>'
-        '<w:tc><w:p><w:r><w:t>beta</w:t></w:r></w:p></w:tc></w:tr></w:tbl>'
-        '<w:p><w:r><w:br w:type="page"/><w:t>Page two</w:t></w:r></w:p>'
-        '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr>'
-        "</w:body></w:document>"
-    ),
-}
-DOCX_MEMBERS = tuple(_DOCX_PARTS)
+_DOCX_BODY = (
+    '<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>Osprey fuzz seed</w:t></w:r></w:p>'
+    '<w:tbl><w:tr><w:tc><w:p><w:r><w:t>alpha</w:t></w:r></w:p></w:tc>'
+    '<w:tc><w:p><w:r><w:t>beta</w:t></w:r></w:p></w:tc></w:tr></w:tbl>'
+    '<w:p><w:r><w:br w:type="page"/><w:t>Page two</w:t></w:r></w:p>'
+    '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr>'
+)
 
 
 def docx() -> bytes:
     """The smallest Word document LibreOffice reads: content types, one relationship, two pages."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in _DOCX_PARTS.items():
-            archive.writestr(name, text)
-    return out.getvalue()
+    return docx_package(_DOCX_BODY)
 
 
 def doc_seeds() -> dict[str, Seed]:

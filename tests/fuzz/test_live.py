@@ -23,11 +23,12 @@ from PIL import Image
 
 from tests.front.conftest import CLIENT_KEY, CLIENT_SECRET
 from tests.front.xml import error_of
+from tests.process.doc.linked import DOCX_MEMBERS
 
 from .conftest import CASES, SEED
 from .harness import Case, is_safe
 from .mutate import mutate, mutate_zip_member
-from .seeds import DOCX_MEMBERS, doc_seeds
+from .seeds import doc_seeds
 from .test_decoders import IMAGE_CHAINS
 
 # Pillow warns about the damage it reads past (the server reads headers to choose a lane).

@@ -14,6 +14,7 @@ from PIL import Image
 # A colour no test document draws, so finding it in a rendering means the host file was read.
 HOST_COLOUR = (17, 201, 93)
 
+DOCX_MEMBERS = ("[Content_Types].xml", "_rels/.rels", "word/document.xml")  # what every package holds
 _W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 _R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -76,7 +77,7 @@ def docx_external_image(url: str, marker: str = "") -> bytes:
     rels = (f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG_RELS}">'
             f'<Relationship Id="rIdHost" Type="{_RELS}/image" Target="{url}" TargetMode="External"/>'
             "</Relationships>")
-    return _docx(f"<w:p><w:r><w:t>{marker}</w:t></w:r></w:p><w:p><w:r>{_PICTURE}</w:r></w:p>", rels)
+    return docx_package(f"<w:p><w:r><w:t>{marker}</w:t></w:r></w:p><w:p><w:r>{_PICTURE}</w:r></w:p>", rels)
 
 
 def docx_includepicture(url: str, marker: str = "") -> bytes:
@@ -84,7 +85,7 @@ def docx_includepicture(url: str, marker: str = "") -> bytes:
     field = (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
              f' INCLUDEPICTURE "{url}" \\d </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
              '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
-    return _docx(f"<w:p><w:r><w:t>{marker}</w:t></w:r></w:p><w:p>{field}</w:p>")
+    return docx_package(f"<w:p><w:r><w:t>{marker}</w:t></w:r></w:p><w:p>{field}</w:p>")
 
 
 def odt_linked_image(url: str, marker: str = "") -> bytes:
@@ -102,10 +103,11 @@ def odt_section_source(url: str, marker: str = "") -> bytes:
     return _odt(f"<text:p>{marker}</text:p>{section}")
 
 
-def _docx(body: str, rels: str | None = None) -> bytes:
+def docx_package(body: str, rels: str | None = None) -> bytes:
+    """A Word document of `body` (the inside of `w:body`): content types, its relationships, the document."""
     document = (f'<?xml version="1.0" encoding="UTF-8"?><w:document {_W} {_R}><w:body>{body}'
                 "</w:body></w:document>")
-    members = {"[Content_Types].xml": _CONTENT_TYPES, "_rels/.rels": _ROOT_RELS, "word/document.xml": document}
+    members = dict(zip(DOCX_MEMBERS, (_CONTENT_TYPES, _ROOT_RELS, document), strict=True))
     if rels is not None:
         members["word/_rels/document.xml.rels"] = rels
     return _zip(members)
@@ -147,4 +149,4 @@ def docx_altchunk(url: str, marker: str = "") -> bytes:
     rels = (f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG_RELS}">'
             f'<Relationship Id="rIdHost" Type="{_RELS}/aFChunk" Target="{url}" TargetMode="External"/>'
             "</Relationships>")
-    return _docx(f'<w:p><w:r><w:t>{marker}</w:t></w:r></w:p><w:altChunk r:id="rIdHost"/>', rels)
+    return docx_package(f'<w:p><w:r><w:t>{marker}</w:t></w:r></w:p><w:altChunk r:id="rIdHost"/>', rels)
